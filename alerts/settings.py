@@ -1,0 +1,236 @@
+"""One typed settings object, built and validated once at start-up.
+
+Sources, later wins: the defaults below, the TOML file, then ``AIDWATCH_<SECTION>__<KEY>`` environment
+variables. Every error names where the bad value came from (file or variable), the key and the reason.
+Nothing else in aidwatch reads the environment: the CLI calls :func:`load_settings` and passes the
+result down.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+ENV_PREFIX = "AIDWATCH_"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+
+
+class SettingsError(Exception):
+    """A configuration problem, with a message naming the source, the key and the reason."""
+
+
+def parse_duration(value: object) -> float:
+    """Turn ``"30s"``, ``"15m"``, ``"2h"``, ``"1d"`` or a bare number (seconds) into seconds."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as '30s', '15m' or '2h'")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and (match := _DURATION.match(value)):
+        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    else:
+        raise ValueError(f"{value!r} is not a duration such as '30s', '15m' or '2h'")
+    if seconds <= 0:
+        raise ValueError("a duration must be positive")
+    return seconds
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StorageSettings(_Section):
+    """Where all state lives."""
+
+    url: str = "sqlite:///../var/aidwatch.db"
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _known_backend(cls, url: str) -> str:
+        if not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
+            raise ValueError("expected a sqlite:/// or postgresql:// URL")
+        if url.startswith("postgres:"):
+            url = "postgresql:" + url.removeprefix("postgres:")
+        if url.startswith("postgresql:"):
+            url = "postgresql+psycopg:" + url.removeprefix("postgresql:")
+        return url
+
+
+class ApiSettings(_Section):
+    """The HTTP API served inside the daemon."""
+
+    listen: str = "127.0.0.1:8080"
+    public_url: str = "http://127.0.0.1:8080"
+    admin_token: str = ""
+    private_incidents: bool = False
+    subscriptions_per_hour: int = Field(default=20, ge=1)
+    max_body_bytes: int = Field(default=65536, ge=1024)
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError("expected 'host:port', e.g. '127.0.0.1:8080'")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @property
+    def host(self) -> str:
+        """Host part of ``listen``, without IPv6 brackets."""
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        """Port part of ``listen``."""
+        return int(self.listen.rpartition(":")[2])
+
+
+class CrawlerSettings(_Section):
+    """Polling, fetching and article extraction."""
+
+    feeds: Path = Path("feeds.yaml")
+    default_interval: Duration = 900.0
+    tick: Duration = 5.0
+    jitter: float = Field(default=0.1, ge=0, le=0.5)
+    fetch_articles: bool = True
+    user_agent: str = "aidwatch/0.1 (+https://github.com/aidwatch/aidwatch; humanitarian incident alerts)"
+    max_body_bytes: int = Field(default=10_000_000, ge=1024)
+    download_timeout: Duration = 30.0
+    concurrency: int = Field(default=32, ge=1, le=1024)
+    per_host_concurrency: int = Field(default=4, ge=1, le=64)
+    obey_robots_txt: bool = True
+    max_backoff: Duration = 21600.0
+    max_feeds_per_tick: int = Field(default=500, ge=1)
+    crawl_stop_timeout: Duration = 5.0
+
+    @field_validator("user_agent")
+    @classmethod
+    def _no_crlf(cls, value: str) -> str:
+        if not value.strip() or "\r" in value or "\n" in value:
+            raise ValueError("must be one non-empty line")
+        return value
+
+
+class ClassifierSettings(_Section):
+    """The attack classifier."""
+
+    threshold: float = Field(default=0.5, gt=0, lt=1)
+
+
+class SmtpSettings(_Section):
+    """The mail server alerts and confirmations are sent through."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=25, ge=1, le=65535)
+    security: Literal["none", "starttls", "tls"] = "none"
+    username: str = ""
+    password: str = ""
+    sender: str = "aidwatch <aidwatch@localhost>"
+    timeout: Duration = 30.0
+
+
+class DeliverySettings(_Section):
+    """The outbox worker."""
+
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    allow_private_networks: bool = False
+    poll_interval: Duration = 1.0
+    backoff_base: Duration = 30.0
+    backoff_max: Duration = 3600.0
+    timeout: Duration = 15.0
+    concurrency: int = Field(default=8, ge=1, le=256)
+
+
+class Settings(_Section):
+    """Everything aidwatch can be configured with (DESIGN.md section 4)."""
+
+    storage: StorageSettings = StorageSettings()
+    api: ApiSettings = ApiSettings()
+    crawler: CrawlerSettings = CrawlerSettings()
+    classifier: ClassifierSettings = ClassifierSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    delivery: DeliverySettings = DeliverySettings()
+    config_file: Path | None = None
+
+
+def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the TOML file at ``path`` (or only defaults when None), overlay the environment, validate.
+
+    Relative paths in the file (feed list, SQLite database) resolve against the file's own folder.
+    """
+    data: dict[str, Any] = {}
+    origin: dict[tuple[str, ...], str] = {}
+    base_dir = Path.cwd()
+    if path is not None:
+        path = path.expanduser().resolve()
+        base_dir = path.parent
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SettingsError(f"{path}: config file not found") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{path}: cannot read config file: {exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path}: invalid TOML: {exc}") from None
+        for section, values in data.items():
+            if isinstance(values, dict):
+                for key in values:
+                    origin[(section, key)] = str(path)
+            origin[(section,)] = str(path)
+    for name, value in (environ or {}).items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name or name == "AIDWATCH_CONFIG":
+            continue
+        section, _, key = name.removeprefix(ENV_PREFIX).lower().partition("__")
+        target = data.setdefault(section, {})
+        if not isinstance(target, dict):
+            raise SettingsError(f"environment variable {name}: [{section}] is not a section")
+        target[key] = value
+        origin[(section, key)] = f"environment variable {name}"
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc, origin, path)) from None
+    return _resolve_paths(settings, base_dir, path)
+
+
+def _describe(exc: ValidationError, origin: dict[tuple[str, ...], str], path: Path | None) -> str:
+    problems = []
+    for error in exc.errors():
+        loc = tuple(str(part) for part in error["loc"])
+        where = origin.get(loc[:2]) or origin.get(loc[:1]) or (str(path) if path else "defaults")
+        key = f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else f"[{loc[0]}]" if loc else "?"
+        reason = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            reason = "unknown key"
+        problems.append(f"{where}: {key}: {reason}")
+    return "invalid configuration:\n  " + "\n  ".join(problems)
+
+
+def _resolve_paths(settings: Settings, base_dir: Path, path: Path | None) -> Settings:
+    storage = settings.storage
+    prefix = next((p for p in ("sqlite:///", "sqlite+pysqlite:///") if storage.url.startswith(p)), None)
+    if prefix is not None:
+        db_path = storage.url.removeprefix(prefix)
+        if db_path and db_path != ":memory:" and not Path(db_path).is_absolute():
+            resolved = (base_dir / db_path).resolve()
+            storage = storage.model_copy(update={"url": f"sqlite:///{resolved}"})
+    crawler = settings.crawler
+    if not crawler.feeds.is_absolute():
+        crawler = crawler.model_copy(update={"feeds": (base_dir / crawler.feeds).resolve()})
+    return settings.model_copy(update={"storage": storage, "crawler": crawler, "config_file": path})

@@ -1,0 +1,1 @@
+"""Alembic migration environment (packaged so migrations ship with aidwatch)."""
