@@ -1,0 +1,1 @@
+"""aidwatch tests (a package so test modules import helpers as ``tests.support``)."""

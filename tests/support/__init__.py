@@ -1,0 +1,1 @@
+"""Real test servers and helpers shared by the test packages."""
