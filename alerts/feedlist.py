@@ -1,0 +1,80 @@
+"""The feed list file (``config/feeds.yaml``): read and validated into plain ``FeedSource`` values."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from alerts.models import FeedSource
+from alerts.settings import Duration, SettingsError
+
+FEED_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
+class FeedSpec(BaseModel):
+    """One feed entry as written in the list or posted to the API."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    url: str
+    interval: Duration | None = None
+    language: str | None = Field(default=None, min_length=2, max_length=16)
+    fetch_articles: bool | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _valid_id(cls, value: str) -> str:
+        if not FEED_ID.match(value):
+            raise ValueError("ids are 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or any(c.isspace() for c in value):
+            raise ValueError("expected an http:// or https:// URL without spaces")
+        return value
+
+    def to_source(self, default_interval: float, default_fetch_articles: bool) -> FeedSource:
+        """Fill in the defaults from the crawler settings."""
+        return FeedSource(
+            id=self.id,
+            url=self.url,
+            interval_seconds=max(1, round(self.interval or default_interval)),
+            language=self.language,
+            fetch_articles=default_fetch_articles if self.fetch_articles is None else self.fetch_articles,
+        )
+
+
+def load_feed_list(path: Path, default_interval: float, default_fetch_articles: bool) -> list[FeedSource]:
+    """Read the YAML feed list; any problem raises SettingsError naming the file, the entry and the key."""
+    try:
+        document: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"{path}: feed list not found") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise SettingsError(f"{path}: cannot read feed list: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("feeds"), list):
+        raise SettingsError(f"{path}: expected a mapping with a 'feeds' list")
+    sources: list[FeedSource] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(document["feeds"]):
+        try:
+            spec = FeedSpec.model_validate(entry)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            key = ".".join(str(p) for p in first["loc"]) or "entry"
+            reason = first["msg"].removeprefix("Value error, ")
+            if first["type"] == "extra_forbidden":
+                reason = "unknown key"
+            raise SettingsError(f"{path}: feeds[{index}] {key}: {reason}") from None
+        if spec.id in seen:
+            raise SettingsError(f"{path}: feeds[{index}] id: duplicate feed id {spec.id!r}")
+        seen.add(spec.id)
+        sources.append(spec.to_source(default_interval, default_fetch_articles))
+    return sources

@@ -1,0 +1,151 @@
+"""Process one new article: classify, store, merge into an incident and queue alerts, in one transaction."""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from alerts import incidents
+from alerts.models import Article, Verdict
+from alerts.store.articles import add_article, article_exists, mark_seen
+from alerts.store.engine import Database
+from alerts.store.incidents import apply_fields, candidate_rows, country_name, to_incident
+from alerts.store.tables import ArticleRow, IncidentRow, utcnow
+from alerts.subscriptions import queue_alerts
+
+Classifier = Callable[[str, str, str | None, datetime | None], Verdict]
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    """What ingesting one article did."""
+
+    stored: bool
+    is_attack: bool = False
+    incident_id: int | None = None
+    incident_event: str | None = None  # "incident.created", "incident.updated" or None
+    alerts_queued: int = 0
+
+
+def default_classifier(threshold: float) -> Classifier:
+    """The production classifier at the configured threshold."""
+    from alerts.classify import classify
+
+    def run(title: str, body: str, lang: str | None, published: datetime | None) -> Verdict:
+        return classify(title, body, lang=lang, published=published, threshold=threshold)
+
+    return run
+
+
+class Ingestor:
+    """Turns new articles into stored articles, incidents and outbox rows.
+
+    Thread-safe: the crawler calls it from worker threads so the event loop never waits on the
+    classifier or the database.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        classifier: Classifier,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.classifier = classifier
+        self.clock = clock
+        # Two reports of one attack arriving together must not both create an incident.
+        self._merge_lock = threading.Lock()
+
+    def ingest(self, article: Article) -> IngestOutcome:
+        """Classify and store ``article``; marks its entry seen even when the URL was already stored."""
+        verdict = self.classifier(article.title, article.text, article.language, article.published)
+        with self._merge_lock, self.db.session() as session:
+            now = self.clock()
+            mark_seen(session, article.feed_id, [article.entry_key], now)
+            if article_exists(session, article.url):
+                return IngestOutcome(stored=False)
+            row = add_article(session, article, verdict, now)
+            if not verdict.is_attack:
+                return IngestOutcome(stored=True)
+            self._lock_country(session, verdict.country)
+            incident_row, event = self._merge(session, row, article, verdict, now)
+            queued = 0
+            if event is not None and not incident_row.historical:
+                queued = queue_alerts(session, to_incident(session, incident_row), event)
+            return IngestOutcome(
+                stored=True,
+                is_attack=True,
+                incident_id=incident_row.id,
+                incident_event=event,
+                alerts_queued=queued,
+            )
+
+    def _lock_country(self, session: Session, country: str | None) -> None:
+        # Several daemons on one PostgreSQL: serialise merges per country for this transaction.
+        if session.get_bind().dialect.name == "postgresql":
+            key = zlib.crc32((country or "??").encode())
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+    def _merge(
+        self, session: Session, row: ArticleRow, article: Article, verdict: Verdict, now: datetime
+    ) -> tuple[IncidentRow, str | None]:
+        occurred = verdict.occurred_on or _date_of(article.published) or now.date()
+        for candidate in candidate_rows(session, verdict.country, occurred):
+            existing = to_incident(session, candidate)
+            if not incidents.same_incident(existing, verdict):
+                continue
+            row.incident_id = candidate.id
+            fields, changed = incidents.merge_facts(existing, verdict)
+            if changed:
+                apply_fields(candidate, fields)
+                candidate.version += 1
+                candidate.updated = now
+                session.flush()
+                return candidate, "incident.updated"
+            session.flush()
+            return candidate, None
+        incident_row = IncidentRow(
+            version=1,
+            title=article.title or (verdict.evidence[0][:200] if verdict.evidence else article.url),
+            summary=_summary(verdict, article),
+            score=verdict.score,
+            categories=list(verdict.categories),
+            event_types=list(verdict.event_types),
+            country_code=verdict.country,
+            country_name=country_name(verdict.country),
+            location_name=verdict.location,
+            lat=verdict.lat,
+            lon=verdict.lon,
+            occurred_on=occurred,
+            killed=verdict.killed,
+            injured=verdict.injured,
+            kidnapped=verdict.kidnapped,
+            perpetrator=verdict.perpetrator,
+            organizations=list(verdict.organizations),
+            evidence=list(verdict.evidence),
+            language=article.language,
+            historical=verdict.historical,
+            first_seen=now,
+            updated=now,
+        )
+        session.add(incident_row)
+        session.flush()
+        row.incident_id = incident_row.id
+        session.flush()
+        return incident_row, "incident.created"
+
+
+def _date_of(moment: datetime | None) -> date | None:
+    return moment.date() if moment is not None else None
+
+
+def _summary(verdict: Verdict, article: Article, limit: int = 600) -> str:
+    text_ = " ".join(verdict.evidence) if verdict.evidence else (article.summary or article.text)
+    text_ = " ".join(text_.split())
+    return text_ if len(text_) <= limit else text_[: limit - 1].rsplit(" ", 1)[0] + "…"

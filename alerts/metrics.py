@@ -1,0 +1,22 @@
+"""Prometheus metrics, in one registry the daemon exposes at ``/metrics``."""
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+POLLS = Counter("aidwatch_feed_polls", "Feed polls by outcome", ["status"], registry=REGISTRY)
+POLL_SECONDS = Histogram(
+    "aidwatch_crawl_seconds",
+    "Wall time of one crawl (a tick's batch of due feeds)",
+    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 180),
+    registry=REGISTRY,
+)
+ENTRIES_NEW = Counter("aidwatch_entries_new", "Feed entries never seen before", registry=REGISTRY)
+ARTICLES = Counter("aidwatch_articles_stored", "Articles stored", registry=REGISTRY)
+INCIDENTS = Counter("aidwatch_incidents", "Incidents created or updated", ["event"], registry=REGISTRY)
+ALERTS_QUEUED = Counter("aidwatch_alerts_queued", "Outbox rows written", registry=REGISTRY)
+DELIVERIES = Counter(
+    "aidwatch_deliveries", "Delivery attempts by channel and outcome", ["channel", "status"], registry=REGISTRY
+)
+FEEDS_DUE = Gauge("aidwatch_feeds_due", "Feeds due at the last tick", registry=REGISTRY)
+TICK_ERRORS = Counter("aidwatch_tick_errors", "Ticks that failed (e.g. database unreachable)", registry=REGISTRY)

@@ -1,0 +1,274 @@
+"""Feeds and their polling state: the schedule lives in this table, leased by whoever polls."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+
+from alerts.models import FeedSource, FeedState, PollResult
+from alerts.store.engine import Database
+from alerts.store.tables import FeedRow, utcnow
+
+MAX_ERROR_TEXT = 2000
+
+
+class FeedExistsError(ValueError):
+    """A feed with this id is already configured."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedView:
+    """A feed as operators see it (``aidwatch feeds``, the admin API)."""
+
+    id: str
+    url: str
+    interval_seconds: int
+    language: str | None
+    fetch_articles: bool
+    origin: str
+    enabled: bool
+    last_poll_at: datetime | None
+    last_success_at: datetime | None
+    next_poll_at: datetime
+    last_status: str | None
+    last_http_status: int | None
+    last_error: str | None
+    bozo: str | None
+    error_count: int
+    polls: int
+    entries_seen: int
+
+
+def _view(row: FeedRow) -> FeedView:
+    return FeedView(
+        id=row.id,
+        url=row.url,
+        interval_seconds=row.interval_seconds,
+        language=row.language,
+        fetch_articles=row.fetch_articles,
+        origin=row.origin,
+        enabled=row.enabled,
+        last_poll_at=row.last_poll_at,
+        last_success_at=row.last_success_at,
+        next_poll_at=row.next_poll_at,
+        last_status=row.last_status,
+        last_http_status=row.last_http_status,
+        last_error=row.last_error,
+        bozo=row.bozo,
+        error_count=row.error_count,
+        polls=row.polls,
+        entries_seen=row.entries_seen,
+    )
+
+
+def sync_feed_list(db: Database, sources: Sequence[FeedSource], now: datetime | None = None) -> int:
+    """Make the file-origin feeds match ``sources``; returns how many rows changed.
+
+    Feeds removed from the file are disabled, not deleted, so their seen entries survive a mistake.
+    Feeds added through the API are left alone unless the file now claims the same id.
+    """
+    now = now or utcnow()
+    changed = 0
+    wanted = {source.id: source for source in sources}
+    with db.session() as session:
+        rows = {row.id: row for row in session.scalars(select(FeedRow))}
+        for source in sources:
+            row = rows.get(source.id)
+            if row is None:
+                session.add(_new_row(source, "file", now))
+                changed += 1
+                continue
+            before = (row.url, row.interval_seconds, row.language, row.fetch_articles, row.enabled, row.origin)
+            if row.url != source.url:
+                row.etag = row.last_modified = None  # validators belong to the old URL
+                row.next_poll_at = now
+            row.url, row.interval_seconds = source.url, source.interval_seconds
+            row.language, row.fetch_articles = source.language, source.fetch_articles
+            row.enabled, row.origin = True, "file"
+            changed += before != (row.url, row.interval_seconds, row.language, row.fetch_articles, True, "file")
+        for row in rows.values():
+            if row.origin == "file" and row.id not in wanted and row.enabled:
+                row.enabled = False
+                changed += 1
+    return changed
+
+
+def _new_row(source: FeedSource, origin: str, now: datetime) -> FeedRow:
+    return FeedRow(
+        id=source.id,
+        url=source.url,
+        interval_seconds=source.interval_seconds,
+        language=source.language,
+        fetch_articles=source.fetch_articles,
+        origin=origin,
+        enabled=True,
+        created_at=now,
+        next_poll_at=now,
+        error_count=0,
+        polls=0,
+        entries_seen=0,
+    )
+
+
+def add_feed(db: Database, source: FeedSource, origin: str = "api") -> FeedView:
+    """Add a feed (polled at the next tick); raises FeedExistsError when the id is taken."""
+    now = utcnow()
+    with db.session() as session:
+        existing = session.get(FeedRow, source.id)
+        if existing is not None and existing.enabled:
+            raise FeedExistsError(source.id)
+        if existing is not None:
+            session.delete(existing)
+            session.flush()
+        row = _new_row(source, origin, now)
+        session.add(row)
+        session.flush()
+        return _view(row)
+
+
+def delete_feed(db: Database, feed_id: str) -> bool:
+    """Delete a feed and its seen entries (stored articles stay); False when it does not exist."""
+    with db.session() as session:
+        row = session.get(FeedRow, feed_id)
+        if row is None:
+            return False
+        session.delete(row)
+        return True
+
+
+def get_feed(db: Database, feed_id: str) -> FeedView | None:
+    """One feed, or None."""
+    with db.session() as session:
+        row = session.get(FeedRow, feed_id)
+        return _view(row) if row is not None else None
+
+
+def list_feeds(db: Database, include_disabled: bool = False) -> list[FeedView]:
+    """All feeds, ordered by id."""
+    query = select(FeedRow).order_by(FeedRow.id)
+    if not include_disabled:
+        query = query.where(FeedRow.enabled.is_(True))
+    with db.session() as session:
+        return [_view(row) for row in session.scalars(query)]
+
+
+def lease_due_feeds(
+    db: Database,
+    now: datetime,
+    *,
+    owner: str,
+    lease_seconds: float,
+    limit: int = 500,
+    feed_ids: Sequence[str] | None = None,
+) -> list[FeedState]:
+    """Lease the feeds whose next poll is due (or the named ones, due or not).
+
+    A leased feed is not handed out again until ``record_poll`` releases it or the lease expires,
+    so one feed is never polled twice at once, and a dead daemon's feeds return to the pool.
+    """
+    query = (
+        select(FeedRow)
+        .where(FeedRow.enabled.is_(True))
+        .where(or_(FeedRow.lease_until.is_(None), FeedRow.lease_until < now))
+        .order_by(FeedRow.next_poll_at)
+        .limit(limit)
+    )
+    query = query.where(FeedRow.id.in_(feed_ids)) if feed_ids is not None else query.where(
+        FeedRow.next_poll_at <= now
+    )
+    if not db.is_sqlite:
+        query = query.with_for_update(skip_locked=True)
+    until = now + timedelta(seconds=lease_seconds)
+    with db.session() as session:
+        rows = list(session.scalars(query))
+        for row in rows:
+            row.lease_owner, row.lease_until = owner, until
+        return [
+            FeedState(
+                id=row.id,
+                url=row.url,
+                interval_seconds=row.interval_seconds,
+                language=row.language,
+                fetch_articles=row.fetch_articles,
+                etag=row.etag,
+                last_modified=row.last_modified,
+                error_count=row.error_count,
+            )
+            for row in rows
+        ]
+
+
+def release_leases(db: Database, owner: str) -> None:
+    """Give back every lease ``owner`` holds (at shutdown), so the feeds are due again at once."""
+    with db.session() as session:
+        for row in session.scalars(select(FeedRow).where(FeedRow.lease_owner == owner)):
+            row.lease_owner = row.lease_until = None
+
+
+def next_delay(
+    interval: float,
+    error_count: int,
+    retry_after: float | None,
+    *,
+    jitter: float,
+    max_backoff: float,
+    rng: random.Random,
+) -> float:
+    """Seconds until the next poll: the interval with jitter, doubled per consecutive failure."""
+    if error_count > 0:
+        delay = min(interval * 2 ** min(error_count, 20), max_backoff)
+        delay = max(delay, interval)
+    else:
+        delay = interval
+    delay *= 1 + rng.uniform(-jitter, jitter)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, max_backoff))
+    return max(delay, 1.0)
+
+
+def record_poll(
+    db: Database,
+    result: PollResult,
+    now: datetime,
+    *,
+    jitter: float = 0.1,
+    max_backoff: float = 21600.0,
+    rng: random.Random | None = None,
+) -> datetime | None:
+    """Store a poll's outcome, schedule the next poll and release the lease; returns next_poll_at."""
+    rng = rng or random.Random()
+    with db.session() as session:
+        row = session.get(FeedRow, result.feed_id)
+        if row is None:  # deleted while it was being polled
+            return None
+        row.polls += 1
+        row.last_poll_at = now
+        row.last_status = result.status
+        row.last_http_status = result.http_status
+        row.bozo = result.bozo[:MAX_ERROR_TEXT] if result.bozo else None
+        row.entries_seen += result.entries_new
+        if result.status == "error":
+            row.error_count += 1
+            row.last_error = (result.error or "unknown error")[:MAX_ERROR_TEXT]
+        else:
+            row.error_count = 0
+            row.last_error = None
+            row.last_success_at = now
+            if result.status == "ok":
+                # A 200 without validators means the server stopped sending them: forget the old ones.
+                row.etag, row.last_modified = result.etag, result.last_modified
+        delay = next_delay(
+            row.interval_seconds,
+            row.error_count,
+            result.retry_after_seconds,
+            jitter=jitter,
+            max_backoff=max_backoff,
+            rng=rng,
+        )
+        row.next_poll_at = now + timedelta(seconds=delay)
+        row.lease_owner = row.lease_until = None
+        return row.next_poll_at

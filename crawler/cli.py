@@ -1,0 +1,164 @@
+"""The ``aidwatch`` command line (DESIGN.md section 3)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from alerts.settings import Settings, SettingsError, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aidwatch", description=__doc__)
+    parser.add_argument("--config", type=Path, help="config file (default: $AIDWATCH_CONFIG or the shipped one)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("serve", help="run the daemon: scheduler, crawler, API, delivery")
+    crawl = commands.add_parser("crawl", help="poll all (or one) feeds now and print a summary")
+    crawl.add_argument("--feed", metavar="ID", help="only this feed")
+    crawl.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    classify = commands.add_parser("classify", help="classify JSON lines (or one plain-text document)")
+    classify.add_argument("file", nargs="?", default="-", help="input file, '-' for standard input")
+    commands.add_parser("feeds", help="show feeds with last/next poll, status and errors")
+    commands.add_parser("subscriptions", help="list subscriptions with status and last delivery")
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"], help="upgrade: apply migrations")
+    for sub in commands.choices.values():
+        sub.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
+    return parser
+
+
+def _settings(config: Path | None) -> Settings:
+    from config import DEFAULT_CONFIG_FILE
+
+    env_path = os.environ.get("AIDWATCH_CONFIG")
+    path = config or (Path(env_path) if env_path else DEFAULT_CONFIG_FILE)
+    return load_settings(path, os.environ)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``aidwatch`` console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.command == "classify":
+        from alerts.classify.cli import run_classify
+
+        return run_classify(args.file, sys.stdout)
+    try:
+        settings = _settings(args.config)
+    except SettingsError as exc:
+        print(f"aidwatch: {exc}", file=sys.stderr)
+        return 2
+    if args.command in ("serve", "crawl"):
+        # The asyncio reactor must be installed before anything imports twisted.internet.reactor.
+        from crawler.reactor import install_asyncio_reactor
+
+        loop = install_asyncio_reactor()
+        with asyncio.Runner(loop_factory=lambda: loop) as runner:
+            if args.command == "serve":
+                from crawler.daemon import serve
+
+                return runner.run(serve(settings))
+            return runner.run(_crawl(settings, args.feed, args.json))
+    if args.command == "feeds":
+        return _feeds(settings)
+    if args.command == "subscriptions":
+        from alerts.subscriptions import format_subscriptions_table
+
+        db = _database(settings)
+        print(format_subscriptions_table(db))
+        return 0
+    if args.command == "db":
+        _database(settings)
+        print("database is up to date")
+        return 0
+    raise AssertionError(args.command)
+
+
+def _database(settings: Settings):  # type: ignore[no-untyped-def]
+    from alerts.store import make_database, upgrade
+
+    db = make_database(settings.storage.url)
+    upgrade(db)
+    return db
+
+
+async def _crawl(settings: Settings, feed_id: str | None, as_json: bool) -> int:
+    from alerts.feedlist import load_feed_list
+    from alerts.store.feeds import lease_due_feeds, list_feeds, sync_feed_list
+    from alerts.store.tables import utcnow
+    from crawler.runner import run_poll
+    from crawler.schedule import daemon_identity
+
+    db = await asyncio.to_thread(_database, settings)
+    sources = load_feed_list(settings.crawler.feeds, settings.crawler.default_interval, settings.crawler.fetch_articles)
+    await asyncio.to_thread(sync_feed_list, db, sources)
+    known = [feed.id for feed in await asyncio.to_thread(list_feeds, db)]
+    if feed_id is not None and feed_id not in known:
+        print(f"aidwatch: no enabled feed with id {feed_id!r}", file=sys.stderr)
+        return 2
+    feeds = await asyncio.to_thread(
+        lease_due_feeds,
+        db,
+        utcnow(),
+        owner=daemon_identity(),
+        lease_seconds=max(600.0, settings.crawler.download_timeout * 20),
+        limit=len(known) or 1,
+        feed_ids=[feed_id] if feed_id else known,
+    )
+    progress = None
+    bar = None
+    if sys.stderr.isatty() and feeds:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(feeds), unit="feed", file=sys.stderr, leave=False)
+        progress = lambda _feed: bar.update(1)  # noqa: E731
+    try:
+        summary = await run_poll(settings, db, feeds, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    if as_json:
+        print(json.dumps(summary.as_json()))
+    else:
+        for key, value in summary.as_json().items():
+            print(f"{key:>18}: {value}")
+    db.dispose()
+    return 0
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
+
+
+def _feeds(settings: Settings) -> int:
+    from alerts.store.feeds import list_feeds
+
+    db = _database(settings)
+    rows = list_feeds(db, include_disabled=True)
+    header = f"{'id':<28} {'status':<13} {'errors':>6} {'last poll (UTC)':<19}  {'next due (UTC)':<19}  last error"
+    print(header)
+    for feed in rows:
+        status = (feed.last_status or "never") if feed.enabled else "disabled"
+        error = (feed.last_error or feed.bozo or "").replace("\n", " ")[:80]
+        print(
+            f"{feed.id[:28]:<28} {status:<13} {feed.error_count:>6} {_when(feed.last_poll_at):<19}  "
+            f"{_when(feed.next_poll_at):<19}  {error}"
+        )
+    print(f"{len(rows)} feeds")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

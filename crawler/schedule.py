@@ -1,0 +1,156 @@
+"""The tick: find the feeds that are due, lease them and start a crawl for them.
+
+The schedule lives in the ``feeds`` table (next_poll_at, lease); APScheduler only fires this tick.
+A tick never waits for its crawl: crawls run as tasks, so a slow feed does not hold back the others,
+and the lease guarantees one feed is never polled twice at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from alerts import metrics
+from alerts.feedlist import load_feed_list
+from alerts.models import FeedState
+from alerts.settings import Settings, SettingsError
+from alerts.store.engine import Database
+from alerts.store.feeds import lease_due_feeds, release_leases, sync_feed_list
+from alerts.store.tables import utcnow
+
+log = logging.getLogger(__name__)
+
+PollFunction = Callable[[list[FeedState]], Awaitable[object]]
+
+
+def daemon_identity() -> str:
+    """A lease owner name unique to this process."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+
+
+@dataclass
+class FeedListWatcher:
+    """Re-reads the feed list file when it changes, so edits apply without a restart."""
+
+    path: Path
+    default_interval: float
+    default_fetch_articles: bool
+    _stamp: tuple[float, int] | None = field(default=None, init=False)
+    last_error: str | None = field(default=None, init=False)
+
+    def sync(self, db: Database) -> bool:
+        """Apply the file to the feeds table if it changed since the last call; True when applied."""
+        try:
+            stat = self.path.stat()
+        except OSError as exc:
+            self.last_error = f"{self.path}: {exc.strerror or exc}"
+            return False
+        stamp = (stat.st_mtime, stat.st_size)
+        if stamp == self._stamp:
+            return False
+        try:
+            sources = load_feed_list(self.path, self.default_interval, self.default_fetch_articles)
+        except SettingsError as exc:
+            # A bad edit keeps the feeds as they were; the error is logged and shown by readiness.
+            self.last_error = str(exc)
+            self._stamp = stamp
+            log.error("feed list not applied: %s", exc)
+            return False
+        sync_feed_list(db, sources)
+        self._stamp, self.last_error = stamp, None
+        return True
+
+
+class Ticker:
+    """Runs one tick at a time: sync the feed list, lease due feeds, start a crawl for them."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        poll: PollFunction,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        owner: str | None = None,
+        max_concurrent_crawls: int = 4,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.poll = poll
+        self.clock = clock
+        self.owner = owner or daemon_identity()
+        self.watcher = FeedListWatcher(
+            settings.crawler.feeds, settings.crawler.default_interval, settings.crawler.fetch_articles
+        )
+        self._slots = asyncio.Semaphore(max_concurrent_crawls)
+        self._crawls: set[asyncio.Task[object]] = set()
+        self.last_tick_ok: bool = True
+        self.stopping = False
+
+    @property
+    def lease_seconds(self) -> float:
+        """How long a feed stays leased: well past any crawl's own timeouts."""
+        return max(600.0, self.settings.crawler.download_timeout * 20)
+
+    @property
+    def running_crawls(self) -> int:
+        """Crawls started by this ticker and not finished yet."""
+        return len(self._crawls)
+
+    async def tick(self) -> list[FeedState]:
+        """One tick; returns the feeds it started polling."""
+        if self.stopping or self._slots.locked():
+            return []
+        try:
+            await asyncio.to_thread(self.watcher.sync, self.db)
+            due = await asyncio.to_thread(
+                lease_due_feeds,
+                self.db,
+                self.clock(),
+                owner=self.owner,
+                lease_seconds=self.lease_seconds,
+                limit=self.settings.crawler.max_feeds_per_tick,
+            )
+        except Exception as exc:  # database down or locked: report not-ready, try again next tick
+            self.last_tick_ok = False
+            metrics.TICK_ERRORS.inc()
+            log.warning("tick failed: %s", exc)
+            return []
+        self.last_tick_ok = True
+        metrics.FEEDS_DUE.set(len(due))
+        if due:
+            await self._slots.acquire()
+            task: asyncio.Task[object] = asyncio.create_task(self._crawl(due))
+            self._crawls.add(task)
+            task.add_done_callback(self._crawls.discard)
+        return due
+
+    async def _crawl(self, feeds: list[FeedState]) -> object:
+        try:
+            with metrics.POLL_SECONDS.time():
+                return await self.poll(feeds)
+        except Exception:
+            log.exception("crawl of %d feeds failed", len(feeds))
+            return None
+        finally:
+            self._slots.release()
+
+    async def stop(self, timeout: float) -> None:
+        """Let running crawls finish for up to ``timeout`` seconds, cancel the rest, release leases."""
+        self.stopping = True
+        if self._crawls:
+            _done, pending = await asyncio.wait(set(self._crawls), timeout=timeout)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=2)
+        try:
+            await asyncio.to_thread(release_leases, self.db, self.owner)
+        except Exception as exc:  # leases expire on their own; shutting down matters more
+            log.warning("could not release feed leases: %s", exc)
