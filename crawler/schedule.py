@@ -44,7 +44,7 @@ class FeedListWatcher:
     _stamp: tuple[float, int] | None = field(default=None, init=False)
     last_error: str | None = field(default=None, init=False)
 
-    def sync(self, db: Database) -> bool:
+    def sync(self, db: Database, now: datetime | None = None) -> bool:
         """Apply the file to the feeds table if it changed since the last call; True when applied."""
         try:
             stat = self.path.stat()
@@ -62,7 +62,7 @@ class FeedListWatcher:
             self._stamp = stamp
             log.error("feed list not applied: %s", exc)
             return False
-        sync_feed_list(db, sources)
+        sync_feed_list(db, sources, now)
         self._stamp, self.last_error = stamp, None
         return True
 
@@ -108,7 +108,7 @@ class Ticker:
         if self.stopping or self._slots.locked():
             return []
         try:
-            await asyncio.to_thread(self.watcher.sync, self.db)
+            await asyncio.to_thread(self.watcher.sync, self.db, self.clock())
             due = await asyncio.to_thread(
                 lease_due_feeds,
                 self.db,
