@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): each module has ``run() -> list[dict]`` returning its figures."""
