@@ -16,7 +16,12 @@ ARTICLES = Counter("aidwatch_articles_stored", "Articles stored", registry=REGIS
 INCIDENTS = Counter("aidwatch_incidents", "Incidents created or updated", ["event"], registry=REGISTRY)
 ALERTS_QUEUED = Counter("aidwatch_alerts_queued", "Outbox rows written", registry=REGISTRY)
 DELIVERIES = Counter(
-    "aidwatch_deliveries", "Delivery attempts by channel and outcome", ["channel", "status"], registry=REGISTRY
+    "aidwatch_deliveries",
+    "Delivery attempts by channel and outcome",
+    ["channel", "status"],
+    registry=REGISTRY,
 )
 FEEDS_DUE = Gauge("aidwatch_feeds_due", "Feeds due at the last tick", registry=REGISTRY)
-TICK_ERRORS = Counter("aidwatch_tick_errors", "Ticks that failed (e.g. database unreachable)", registry=REGISTRY)
+TICK_ERRORS = Counter(
+    "aidwatch_tick_errors", "Ticks that failed (e.g. database unreachable)", registry=REGISTRY
+)

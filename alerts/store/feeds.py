@@ -82,14 +82,28 @@ def sync_feed_list(db: Database, sources: Sequence[FeedSource], now: datetime | 
                 session.add(_new_row(source, "file", now))
                 changed += 1
                 continue
-            before = (row.url, row.interval_seconds, row.language, row.fetch_articles, row.enabled, row.origin)
+            before = (
+                row.url,
+                row.interval_seconds,
+                row.language,
+                row.fetch_articles,
+                row.enabled,
+                row.origin,
+            )
             if row.url != source.url:
                 row.etag = row.last_modified = None  # validators belong to the old URL
                 row.next_poll_at = now
             row.url, row.interval_seconds = source.url, source.interval_seconds
             row.language, row.fetch_articles = source.language, source.fetch_articles
             row.enabled, row.origin = True, "file"
-            changed += before != (row.url, row.interval_seconds, row.language, row.fetch_articles, True, "file")
+            changed += before != (
+                row.url,
+                row.interval_seconds,
+                row.language,
+                row.fetch_articles,
+                True,
+                "file",
+            )
         for row in rows.values():
             if row.origin == "file" and row.id not in wanted and row.enabled:
                 row.enabled = False
@@ -177,8 +191,10 @@ def lease_due_feeds(
         .order_by(FeedRow.next_poll_at)
         .limit(limit)
     )
-    query = query.where(FeedRow.id.in_(feed_ids)) if feed_ids is not None else query.where(
-        FeedRow.next_poll_at <= now
+    query = (
+        query.where(FeedRow.id.in_(feed_ids))
+        if feed_ids is not None
+        else query.where(FeedRow.next_poll_at <= now)
     )
     if not db.is_sqlite:
         query = query.with_for_update(skip_locked=True)

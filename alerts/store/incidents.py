@@ -123,7 +123,9 @@ def list_incidents(
     with db.session() as session:
         if category:
             # Categories are a JSON list; filter in Python over a bounded window rather than per-dialect JSON SQL.
-            rows = [r for r in session.scalars(query.limit(offset + limit + 5000)) if category in r.categories]
+            rows = [
+                r for r in session.scalars(query.limit(offset + limit + 5000)) if category in r.categories
+            ]
             rows = rows[offset : offset + limit]
         else:
             rows = list(session.scalars(query.limit(limit).offset(offset)))

@@ -149,7 +149,9 @@ class ArticleRow(Base):
     is_attack: Mapped[bool] = mapped_column(Boolean, default=False)
     score: Mapped[float] = mapped_column(Float, default=0.0)
     verdict: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="SET NULL"), index=True
+    )
 
     __table_args__ = (Index("ix_articles_first_seen", "first_seen"),)
 
@@ -194,7 +196,9 @@ class OutboxRow(Base):
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     message_id: Mapped[str] = mapped_column(String(64), unique=True)  # webhook-id, same on every retry
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, delivered, failed, cancelled
+    status: Mapped[str] = mapped_column(
+        String(16), default="pending"
+    )  # pending, delivered, failed, cancelled
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
