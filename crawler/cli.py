@@ -17,9 +17,7 @@ from alerts.settings import Settings, SettingsError, load_settings
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aidwatch", description=__doc__)
-    parser.add_argument(
-        "--config", type=Path, help="config file (default: $AIDWATCH_CONFIG or the shipped one)"
-    )
+    parser.add_argument("--config", type=Path, help="config file (default: $AIDWATCH_CONFIG or the shipped one)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -104,9 +102,7 @@ async def _crawl(settings: Settings, feed_id: str | None, as_json: bool) -> int:
     from crawler.schedule import daemon_identity
 
     db = await asyncio.to_thread(_database, settings)
-    sources = load_feed_list(
-        settings.crawler.feeds, settings.crawler.default_interval, settings.crawler.fetch_articles
-    )
+    sources = load_feed_list(settings.crawler.feeds, settings.crawler.default_interval, settings.crawler.fetch_articles)
     await asyncio.to_thread(sync_feed_list, db, sources)
     known = [feed.id for feed in await asyncio.to_thread(list_feeds, db)]
     if feed_id is not None and feed_id not in known:
@@ -151,9 +147,7 @@ def _feeds(settings: Settings) -> int:
 
     db = _database(settings)
     rows = list_feeds(db, include_disabled=True)
-    header = (
-        f"{'id':<28} {'status':<13} {'errors':>6} {'last poll (UTC)':<19}  {'next due (UTC)':<19}  last error"
-    )
+    header = f"{'id':<28} {'status':<13} {'errors':>6} {'last poll (UTC)':<19}  {'next due (UTC)':<19}  last error"
     print(header)
     for feed in rows:
         status = (feed.last_status or "never") if feed.enabled else "disabled"

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import uvicorn
-from alerts.delivery.worker import DeliveryWorker
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from alerts.api import create_app
+from alerts.delivery.worker import DeliveryWorker
 from alerts.settings import Settings
 from alerts.store import make_database, upgrade
 from alerts.store.engine import Database

@@ -80,9 +80,7 @@ def test_shipped_config_and_feed_list_are_valid() -> None:
             ["bad_duration.toml", "[crawler] default_interval", "soon"],
             id="bad-duration",
         ),
-        pytest.param(
-            "unknown_key.toml", {}, ["unknown_key.toml", "[smtp] hots", "unknown key"], id="unknown-key"
-        ),
+        pytest.param("unknown_key.toml", {}, ["unknown_key.toml", "[smtp] hots", "unknown key"], id="unknown-key"),
         pytest.param("bad_listen.toml", {}, ["[api] listen", "host:port"], id="bad-listen"),
         pytest.param("broken.toml", {}, ["broken.toml", "invalid TOML"], id="broken-toml"),
         pytest.param("missing.toml", {}, ["missing.toml", "not found"], id="missing-file"),

@@ -33,9 +33,7 @@ def unseen_entry_keys(db: Database, feed_id: str, keys: Sequence[str]) -> set[st
     with db.session() as session:
         for start in range(0, len(ordered), _CHUNK):
             chunk = ordered[start : start + _CHUNK]
-            query = select(SeenEntry.entry_key).where(
-                SeenEntry.feed_id == feed_id, SeenEntry.entry_key.in_(chunk)
-            )
+            query = select(SeenEntry.entry_key).where(SeenEntry.feed_id == feed_id, SeenEntry.entry_key.in_(chunk))
             seen.update(session.scalars(query))
     return wanted - seen
 

@@ -191,11 +191,7 @@ def lease_due_feeds(
         .order_by(FeedRow.next_poll_at)
         .limit(limit)
     )
-    query = (
-        query.where(FeedRow.id.in_(feed_ids))
-        if feed_ids is not None
-        else query.where(FeedRow.next_poll_at <= now)
-    )
+    query = query.where(FeedRow.id.in_(feed_ids)) if feed_ids is not None else query.where(FeedRow.next_poll_at <= now)
     if not db.is_sqlite:
         query = query.with_for_update(skip_locked=True)
     until = now + timedelta(seconds=lease_seconds)

@@ -36,9 +36,7 @@ def candidate_rows(session: Session, country: str | None, occurred_on: date | No
     high = occurred_on + timedelta(days=MERGE_WINDOW_DAYS)
     query = select(IncidentRow).where(IncidentRow.occurred_on.between(low, high))
     query = (
-        query.where(IncidentRow.country_code == country)
-        if country
-        else query.where(IncidentRow.country_code.is_(None))
+        query.where(IncidentRow.country_code == country) if country else query.where(IncidentRow.country_code.is_(None))
     )
     return list(session.scalars(query.order_by(IncidentRow.updated.desc()).limit(MAX_CANDIDATES)))
 
@@ -123,9 +121,7 @@ def list_incidents(
     with db.session() as session:
         if category:
             # Categories are a JSON list; filter in Python over a bounded window rather than per-dialect JSON SQL.
-            rows = [
-                r for r in session.scalars(query.limit(offset + limit + 5000)) if category in r.categories
-            ]
+            rows = [r for r in session.scalars(query.limit(offset + limit + 5000)) if category in r.categories]
             rows = rows[offset : offset + limit]
         else:
             rows = list(session.scalars(query.limit(limit).offset(offset)))

@@ -83,9 +83,7 @@ def _sendable(kind: str, status: str) -> bool:
     return status == "pending_confirmation" if kind == "confirmation" else status == "active"
 
 
-def claim_due(
-    db: Database, worker_id: str, now: datetime, limit: int, lease: timedelta
-) -> list[ClaimedMessage]:
+def claim_due(db: Database, worker_id: str, now: datetime, limit: int, lease: timedelta) -> list[ClaimedMessage]:
     """Claim up to ``limit`` due pending rows for ``worker_id`` until ``now + lease``.
 
     Rows whose subscription no longer accepts them (unsubscribed, disabled, deleted) are cancelled here

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -49,7 +49,7 @@ def utcnow() -> datetime:
 class Base(DeclarativeBase):
     """Declarative base shared by every table."""
 
-    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class FeedRow(Base):
@@ -149,9 +149,7 @@ class ArticleRow(Base):
     is_attack: Mapped[bool] = mapped_column(Boolean, default=False)
     score: Mapped[float] = mapped_column(Float, default=0.0)
     verdict: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    incident_id: Mapped[int | None] = mapped_column(
-        ForeignKey("incidents.id", ondelete="SET NULL"), index=True
-    )
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"), index=True)
 
     __table_args__ = (Index("ix_articles_first_seen", "first_seen"),)
 
@@ -196,9 +194,7 @@ class OutboxRow(Base):
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     message_id: Mapped[str] = mapped_column(String(64), unique=True)  # webhook-id, same on every retry
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(
-        String(16), default="pending"
-    )  # pending, delivered, failed, cancelled
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, delivered, failed, cancelled
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
@@ -217,9 +213,7 @@ class DeliveryAttemptRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
-    subscription_id: Mapped[str] = mapped_column(
-        ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
-    )
+    subscription_id: Mapped[str] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True)
     attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[str] = mapped_column(String(16))  # delivered, retry, failed
     response_code: Mapped[int | None]

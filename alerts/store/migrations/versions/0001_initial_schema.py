@@ -186,9 +186,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("delivery_attempts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_delivery_attempts_outbox_id"), ["outbox_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_delivery_attempts_subscription_id"), ["subscription_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_delivery_attempts_subscription_id"), ["subscription_id"], unique=False)
 
 
 def downgrade() -> None:
