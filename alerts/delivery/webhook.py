@@ -1,0 +1,95 @@
+"""Webhook channel: Standard Webhooks signatures, httpx, one attempt per call.
+
+Status handling (DESIGN.md section 6): 2xx is success; 410 Gone disables the subscription; everything
+else, including 3xx (redirects are not followed: point the subscription at the final URL) and other 4xx,
+is retried with backoff up to ``max_attempts``. We retry 4xx on purpose: a receiver answering 404 or 401
+is usually misconfigured for a while, and silently dropping the alert (or, worse, counting it as
+delivered) is what this project exists to avoid.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from alerts.delivery.base import Message, SendResult
+from alerts.delivery.ssrf import UnsafeTarget, check_target_async
+from alerts.settings import DeliverySettings
+
+USER_AGENT = "aidwatch-webhooks/0.1"
+
+
+def signing_key(secret: str) -> bytes:
+    """The HMAC key of a ``whsec_<base64>`` secret: the decoded bytes."""
+    return base64.b64decode(secret.removeprefix("whsec_"))
+
+
+def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """The ``webhook-signature`` header value: ``v1,<base64 HMAC-SHA256 of "id.timestamp.body">``."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digest = hmac.new(signing_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP-date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+class WebhookChannel:
+    """POSTs the rendered body to the subscription's URL, signed per Standard Webhooks."""
+
+    def __init__(self, settings: DeliverySettings, client: httpx.AsyncClient | None = None) -> None:
+        self.settings = settings
+        self._client = client or httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.timeout), follow_redirects=False, trust_env=False
+        )
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
+
+    async def send(self, message: Message) -> SendResult:
+        """One signed POST; the outcome per the status handling in this module's docstring."""
+        try:
+            # Checked again at every attempt: the name may resolve elsewhere than at subscription time.
+            await check_target_async(message.target, self.settings.allow_private_networks)
+        except UnsafeTarget as exc:
+            return SendResult("failed", error=f"target refused: {exc}")
+        body = message.rendered.body
+        timestamp = int(time.time())
+        headers = {
+            "content-type": message.rendered.content_type,
+            "user-agent": USER_AGENT,
+            "webhook-id": message.message_id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": sign(message.signing_secret, message.message_id, timestamp, body),
+        }
+        try:
+            # Streamed and never read: a receiver's response body is of no interest and may be huge.
+            async with self._client.stream("POST", message.target, content=body, headers=headers) as resp:
+                code = resp.status_code
+                retry_after = parse_retry_after(resp.headers.get("retry-after"))
+        except httpx.TimeoutException as exc:
+            return SendResult("retry", error=f"timeout: {type(exc).__name__}")
+        except httpx.HTTPError as exc:
+            return SendResult("retry", error=f"{type(exc).__name__}: {exc}")
+        if 200 <= code < 300:
+            return SendResult("delivered", response_code=code)
+        if code == 410:
+            return SendResult("gone", response_code=code, error="410 Gone: the receiver asked to stop")
+        return SendResult("retry", response_code=code, error=f"HTTP {code}", retry_after=retry_after)

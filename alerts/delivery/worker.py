@@ -1,0 +1,203 @@
+"""The delivery worker: claims due outbox rows, renders, sends concurrently, logs every attempt.
+
+Database calls are synchronous SQLAlchemy and run in threads (``asyncio.to_thread``) so the event loop
+that also serves the API and the crawler never blocks on them. Each send runs in its own task under a
+semaphore and a hard timeout, so one slow or failing target never delays the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import secrets
+import socket
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+
+from alerts import metrics
+from alerts.delivery.base import Channel, Message, SendResult
+from alerts.delivery.email import EmailChannel
+from alerts.delivery.webhook import WebhookChannel
+from alerts.links import link_secret, link_url
+from alerts.render import Rendered, render_alert, render_confirmation, render_digest
+from alerts.settings import Settings
+from alerts.store.engine import Database
+from alerts.store.outbox import ClaimedMessage, claim_due, finish_attempt, release_claims
+from alerts.subscriptions import build_due_digests
+
+log = logging.getLogger(__name__)
+#: However long a target asks us to wait, we try again within a day (a bad header must not park a row).
+RETRY_AFTER_MAX = 86400.0
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class DeliveryWorker:
+    """Delivers outbox rows until stopped; several workers (daemons) may share one PostgreSQL outbox."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        channels: Mapping[str, Channel] | None = None,
+        clock: Callable[[], datetime] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.channels: Mapping[str, Channel] = channels or {
+            "webhook": WebhookChannel(settings.delivery),
+            "email": EmailChannel(settings.smtp),
+        }
+        self.clock = clock or _utcnow
+        self.rng = rng or random.Random()
+        self.worker_id = f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"
+        delivery = settings.delivery
+        # The claim must outlive the slowest send (hard timeout is 2x the per-request timeout).
+        self.lease = timedelta(seconds=max(60.0, delivery.timeout * 4))
+        self._semaphore = asyncio.Semaphore(delivery.concurrency)
+        self._secret: bytes | None = None
+
+    def backoff(self, attempts: int, retry_after: float | None = None) -> float:
+        """Seconds to wait after ``attempts`` failed attempts: exponential, jittered, honouring Retry-After."""
+        delivery = self.settings.delivery
+        delay = min(delivery.backoff_max, delivery.backoff_base * 2 ** max(0, attempts - 1))
+        # "Equal jitter": at least half the delay, so retries spread out but never collapse to zero.
+        delay = delay / 2 + self.rng.random() * delay / 2
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, RETRY_AFTER_MAX))
+        return delay
+
+    async def run_once(self) -> int:
+        """Bundle due digests, claim what is due now, deliver it all; returns rows attempted."""
+        await asyncio.to_thread(self._build_digests)
+        claimed = await self._claim(self.settings.delivery.concurrency)
+        await asyncio.gather(*(self._deliver(item) for item in claimed))
+        return len(claimed)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until ``stop`` is set; on stop, let in-flight sends finish (bounded) and hand back claims."""
+        delivery = self.settings.delivery
+        inflight: set[asyncio.Task[None]] = set()
+        stopper = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                try:
+                    await asyncio.to_thread(self._build_digests)
+                    free = delivery.concurrency - len(inflight)
+                    for item in await self._claim(free):
+                        task = asyncio.create_task(self._deliver(item))
+                        inflight.add(task)
+                        task.add_done_callback(inflight.discard)
+                except Exception:  # the database may be briefly unreachable: keep the loop alive
+                    log.exception("delivery loop iteration failed")
+                # Wake on stop, on a finished send (a slot is free) or after the poll interval.
+                await asyncio.wait(
+                    [stopper, *inflight], timeout=delivery.poll_interval, return_when=asyncio.FIRST_COMPLETED
+                )
+        finally:
+            stopper.cancel()
+            if inflight:
+                _done, pending = await asyncio.wait(inflight, timeout=delivery.timeout + 5)
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(release_claims, self.db, self.worker_id)
+
+    def _build_digests(self) -> int:
+        with self.db.session() as session:
+            return build_due_digests(session, self.clock())
+
+    async def _claim(self, limit: int) -> list[ClaimedMessage]:
+        if limit <= 0:
+            return []
+        return await asyncio.to_thread(claim_due, self.db, self.worker_id, self.clock(), limit, self.lease)
+
+    def _link_secret(self) -> bytes:
+        if self._secret is None:
+            with self.db.session() as session:
+                self._secret = link_secret(session)
+        return self._secret
+
+    def compose(self, item: ClaimedMessage) -> Message:
+        """Render one claimed row into the message its channel sends (blocking: run in a thread)."""
+        secret = self._link_secret()
+        public = self.settings.api.public_url
+        unsubscribe = link_url(public, secret, "unsubscribe", item.subscription_id)
+        email = item.channel == "email"
+        footer_link = unsubscribe if email else None
+        rendered: Rendered
+        if item.kind == "confirmation":
+            confirm = link_url(public, secret, "confirm", item.subscription_id)
+            rendered = render_confirmation(confirm, unsubscribe, item.subscription_name)
+        elif item.kind == "digest":
+            rendered = render_digest(item.payload, item.format, footer_link)
+        else:
+            rendered = render_alert(item.payload, item.format, footer_link)
+        return Message(
+            message_id=item.message_id,
+            subscription_id=item.subscription_id,
+            target=item.target,
+            kind=item.kind,
+            rendered=rendered,
+            signing_secret=item.signing_secret,
+            unsubscribe_url=footer_link,
+        )
+
+    async def _send(self, item: ClaimedMessage) -> SendResult:
+        channel = self.channels.get(item.channel)
+        if channel is None:
+            return SendResult("failed", error=f"no channel for {item.channel!r}")
+        try:
+            message = await asyncio.to_thread(self.compose, item)
+        except Exception as exc:  # a payload that cannot be rendered will not render on retry either
+            log.exception("cannot render outbox row %s", item.outbox_id)
+            return SendResult("failed", error=f"render error: {type(exc).__name__}: {exc}")
+        try:
+            async with asyncio.timeout(self.settings.delivery.timeout * 2):
+                return await channel.send(message)
+        except TimeoutError:
+            return SendResult("retry", error="timed out")
+        except Exception as exc:  # a channel bug must cost one attempt, not the worker
+            log.exception("channel %s raised", item.channel)
+            return SendResult("retry", error=f"{type(exc).__name__}: {exc}")
+
+    async def _deliver(self, item: ClaimedMessage) -> None:
+        async with self._semaphore:
+            started = time.monotonic()
+            result = await self._send(item)
+            duration_ms = int((time.monotonic() - started) * 1000)
+        now = self.clock()
+        attempts = item.attempts + 1
+        status, next_at, disable = result.outcome, None, None
+        if status == "gone":
+            status, disable = "failed", result.error or "410 Gone"
+        elif status == "retry":
+            if attempts >= self.settings.delivery.max_attempts:
+                status = "failed"
+            else:
+                next_at = now + timedelta(seconds=self.backoff(attempts, result.retry_after))
+        try:
+            await asyncio.to_thread(
+                finish_attempt,
+                self.db,
+                item,
+                self.worker_id,
+                now=now,
+                status=status,
+                response_code=result.response_code,
+                error=result.error,
+                duration_ms=duration_ms,
+                next_attempt_at=next_at,
+                disable_reason=disable,
+            )
+        except Exception:  # unrecorded: the claim expires and the row is tried again (same webhook-id)
+            log.exception("cannot record delivery of outbox row %s", item.outbox_id)
+        metrics.DELIVERIES.labels(item.channel, status).inc()

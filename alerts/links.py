@@ -1,0 +1,57 @@
+"""Signed confirm and unsubscribe links, built from ``api.public_url``.
+
+The signing key is a random secret stored in the ``meta`` table on first use, so links survive restarts
+and work on every daemon that shares the database. A token is an HMAC over (action, subscription id):
+it can only confirm or unsubscribe the one subscription it was made for.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from urllib.parse import quote
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from alerts.store.tables import MetaRow
+
+LINK_SECRET_KEY = "link_signing_secret"
+ACTIONS = ("confirm", "unsubscribe")
+
+
+def link_secret(session: Session) -> bytes:
+    """The installation's link-signing key, created on first use (race-free: insert-if-absent, re-read)."""
+    row = session.get(MetaRow, LINK_SECRET_KEY)
+    if row is None:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(
+            insert(MetaRow)
+            .values(key=LINK_SECRET_KEY, value=secrets.token_urlsafe(32))
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        row = session.get(MetaRow, LINK_SECRET_KEY)
+        assert row is not None
+    return row.value.encode()
+
+
+def link_token(secret: bytes, action: str, subscription_id: str) -> str:
+    """The token for ``action`` on one subscription (URL-safe, unpadded)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown link action {action!r}")
+    digest = hmac.new(secret, f"{action}:{subscription_id}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def check_link_token(secret: bytes, action: str, subscription_id: str, token: str) -> bool:
+    """Constant-time check of a link token."""
+    return hmac.compare_digest(link_token(secret, action, subscription_id), token)
+
+
+def link_url(public_url: str, secret: bytes, action: str, subscription_id: str) -> str:
+    """Absolute confirm/unsubscribe URL for a subscription."""
+    token = link_token(secret, action, subscription_id)
+    return f"{public_url.rstrip('/')}/api/v1/subscriptions/{quote(subscription_id)}/{action}?token={token}"

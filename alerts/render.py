@@ -1,0 +1,324 @@
+"""Rendering alerts, digests and confirmations with one Jinja2 environment.
+
+Article titles and text are hostile input. HTML templates are autoescaped; webhook JSON is built with
+``json.dumps`` of real data structures (never by pasting strings into a JSON template); Slack text is
+escaped at the view level before any template sees it; email subjects lose every control character.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from alerts.models import ArticleRef, Incident
+
+ENV = Environment(
+    loader=PackageLoader("alerts", "templates"),
+    # Anything not explicitly plain text (.txt, Slack .md whose data is pre-escaped) is escaped as HTML.
+    autoescape=select_autoescape(
+        enabled_extensions=("html",), disabled_extensions=("txt", "md"), default_for_string=True, default=True
+    ),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+# Control characters (CR, LF, NEL, line/paragraph separators...) must never reach a mail header.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+SUBJECT_TITLE_MAX = 150
+FORMATS = ("json", "slack", "teams", "text")
+
+
+def one_line(value: object, limit: int | None = None) -> str:
+    """``value`` as a single line: control characters become spaces, whitespace collapses."""
+    text = " ".join(_CONTROL.sub(" ", str(value)).split())
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+def human(code: str) -> str:
+    """``aid_convoy_or_warehouse`` → ``aid convoy or warehouse``."""
+    return code.replace("_", " ")
+
+
+ENV.filters["human"] = human
+ENV.filters["one_line"] = one_line
+
+
+def incident_from_record(record: dict[str, Any]) -> Incident:
+    """Rebuild the plain incident from its record (as stored in the outbox payload)."""
+    country, location, casualties = record["country"], record["location"], record["casualties"]
+
+    def when(value: str | None) -> datetime | None:
+        return datetime.fromisoformat(value) if value else None
+
+    return Incident(
+        id=record["id"],
+        version=record["version"],
+        title=record["title"],
+        summary=record["summary"],
+        score=record["score"],
+        categories=list(record["categories"]),
+        event_types=list(record["event_types"]),
+        country_code=country["code"],
+        country_name=country["name"],
+        location_name=location["name"],
+        lat=location["lat"],
+        lon=location["lon"],
+        occurred_on=date.fromisoformat(record["occurred_on"]) if record["occurred_on"] else None,
+        killed=casualties["killed"],
+        injured=casualties["injured"],
+        kidnapped=casualties["kidnapped"],
+        perpetrator=record["perpetrator"],
+        organizations=list(record["organizations"]),
+        evidence=list(record["evidence"]),
+        articles=[
+            ArticleRef(
+                url=a["url"],
+                title=a["title"],
+                feed=a["feed"],
+                published=when(a["published"]),
+                first_seen=datetime.fromisoformat(a["first_seen"]),
+            )
+            for a in record["articles"]
+        ],
+        first_seen=datetime.fromisoformat(record["first_seen"]),
+        updated=datetime.fromisoformat(record["updated"]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentView:
+    """The facts every template shows: what, where, when, who, casualties, sources."""
+
+    title: str
+    what: str
+    where: str
+    when: str
+    who: str
+    casualties: str
+    summary: str
+    evidence: list[str]
+    sources: list[tuple[str, str]]  # (title, url)
+    score: str
+    reference: str
+
+
+def _where(incident: Incident) -> str:
+    country = incident.country_name or incident.country_code or "unknown country"
+    return f"{incident.location_name}, {country}" if incident.location_name else country
+
+
+def _casualties(incident: Incident) -> str:
+    parts = [
+        f"{count} {label}"
+        for count, label in ((incident.killed, "killed"), (incident.injured, "injured"))
+        if count is not None
+    ]
+    if incident.kidnapped is not None:
+        parts.append(f"{incident.kidnapped} kidnapped")
+    return ", ".join(parts) or "not reported"
+
+
+def safe_url(url: str) -> str:
+    """``url`` when it is http(s), else empty: a ``javascript:`` link from a feed must not become an href."""
+    return url if url.lower().startswith(("http://", "https://")) and not _CONTROL.search(url) else ""
+
+
+def incident_view(incident: Incident, escape: Any = None) -> IncidentView:
+    """The view of ``incident``; ``escape`` (e.g. Slack's) is applied to every text it contains."""
+    esc = escape or (lambda s: s)
+    what = ", ".join(human(e) for e in incident.event_types) or "attack"
+    targets = ", ".join(human(c) for c in incident.categories)
+    who = [f"perpetrator: {incident.perpetrator}" if incident.perpetrator else "perpetrator: unknown"]
+    if incident.organizations:
+        who.append("organizations: " + ", ".join(incident.organizations))
+    return IncidentView(
+        title=esc(one_line(incident.title)),
+        what=esc(f"{what} on {targets}" if targets else what),
+        where=esc(one_line(_where(incident))),
+        when=incident.occurred_on.isoformat() if incident.occurred_on else "date not reported",
+        who=esc(one_line("; ".join(who))),
+        casualties=_casualties(incident),
+        summary=esc(incident.summary),
+        evidence=[esc(one_line(e)) for e in incident.evidence[:5]],
+        sources=[(esc(one_line(a.title or a.url)), safe_url(a.url)) for a in incident.articles[:10]],
+        score=f"{incident.score:.2f}",
+        reference=f"incident {incident.id} version {incident.version}",
+    )
+
+
+def subject_for(incident: Incident) -> str:
+    """``[aidwatch] <category>: <title> (<country>)`` on one line, whatever the title contains."""
+    category = human(incident.categories[0]) if incident.categories else "humanitarian"
+    country = incident.country_name or incident.country_code or "unknown country"
+    title = one_line(incident.title, SUBJECT_TITLE_MAX)
+    return one_line(f"[aidwatch] {category}: {title} ({one_line(country, 60)})")
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One message ready for a channel: email parts, or a webhook body with its content type."""
+
+    subject: str = ""
+    text: str = ""
+    html: str = ""
+    body: bytes = b""
+    content_type: str = "application/json"
+
+
+def slack_escape(value: str) -> str:
+    """Slack mrkdwn escaping: only ``&``, ``<`` and ``>`` are control characters there."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _slack_url(url: str) -> str:
+    # Inside <url|label> a "|" or ">" in the URL would end it early.
+    return url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
+
+
+def _json(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _slack_section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}
+
+
+def _slack_body(incidents: list[Incident], heading: str) -> bytes:
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": one_line(heading, 150)}}]
+    for incident in incidents[:20]:  # Slack allows 50 blocks per message
+        view = incident_view(incident, slack_escape)
+        sources = [(t, _slack_url(u)) for t, u in view.sources]
+        text = ENV.get_template("slack_incident.md").render(view=view, sources=sources)
+        blocks.append(_slack_section(text))
+        blocks.append({"type": "divider"})
+    return _json({"text": one_line(heading, 300), "blocks": blocks})
+
+
+def _teams_incident(incident: Incident) -> list[dict[str, Any]]:
+    view = incident_view(incident)
+    facts = [
+        ("What", view.what),
+        ("Where", view.where),
+        ("When", view.when),
+        ("Who", view.who),
+        ("Casualties", view.casualties),
+        ("Score", view.score),
+    ]
+    body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": view.title, "weight": "Bolder", "size": "Medium", "wrap": True},
+        {"type": "FactSet", "facts": [{"title": t, "value": v} for t, v in facts]},
+    ]
+    if view.summary:
+        body.append({"type": "TextBlock", "text": view.summary, "wrap": True})
+    body += [
+        {"type": "TextBlock", "text": f"Source: {title} ({url})", "wrap": True, "isSubtle": True}
+        for title, url in view.sources
+    ]
+    return body
+
+
+def _teams_body(incidents: list[Incident], heading: str) -> bytes:
+    body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": one_line(heading), "weight": "Bolder", "size": "Large", "wrap": True}
+    ]
+    for incident in incidents[:20]:
+        body.append({"type": "Container", "separator": True, "items": _teams_incident(incident)})
+    card = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body,
+    }
+    attachment = {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}
+    return _json({"type": "message", "attachments": [attachment]})
+
+
+def render_alert(payload: dict[str, Any], fmt: str = "json", unsubscribe_url: str | None = None) -> Rendered:
+    """Render an ``incident.created`` / ``incident.updated`` payload for email and for ``fmt`` webhooks."""
+    incident = incident_from_record(payload["incident"])
+    event = payload["type"]
+    view = incident_view(incident)
+    context = {"view": view, "event": event, "unsubscribe_url": unsubscribe_url}
+    text = ENV.get_template("alert.txt").render(**context)
+    heading = f"{'Updated' if event == 'incident.updated' else 'New'} incident: {view.title}"
+    if fmt == "slack":
+        body, ctype = _slack_body([incident], heading), "application/json"
+    elif fmt == "teams":
+        body, ctype = _teams_body([incident], heading), "application/json"
+    elif fmt == "text":
+        body, ctype = text.encode(), "text/plain; charset=utf-8"
+    else:
+        body, ctype = _json({"type": event, "incident": payload["incident"]}), "application/json"
+    return Rendered(
+        subject=subject_for(incident),
+        text=text,
+        html=ENV.get_template("alert.html").render(**context),
+        body=body,
+        content_type=ctype,
+    )
+
+
+def render_digest(payload: dict[str, Any], fmt: str = "json", unsubscribe_url: str | None = None) -> Rendered:
+    """Render a digest payload (the period's incidents) for email and for ``fmt`` webhooks."""
+    incidents = [incident_from_record(r) for r in payload["incidents"]]
+    period = payload["period"]
+    end = one_line(period["end"][:10])
+    context = {
+        "views": [incident_view(i) for i in incidents],
+        "period_start": one_line(period["start"]),
+        "period_end": one_line(period["end"]),
+        "unsubscribe_url": unsubscribe_url,
+    }
+    text = ENV.get_template("digest.txt").render(**context)
+    heading = f"aidwatch digest: {len(incidents)} incident(s) up to {end}"
+    if fmt == "slack":
+        body, ctype = _slack_body(incidents, heading), "application/json"
+    elif fmt == "teams":
+        body, ctype = _teams_body(incidents, heading), "application/json"
+    elif fmt == "text":
+        body, ctype = text.encode(), "text/plain; charset=utf-8"
+    else:
+        body, ctype = _json(payload), "application/json"
+    return Rendered(
+        subject=f"[aidwatch] digest: {len(incidents)} incident(s) up to {end}",
+        text=text,
+        html=ENV.get_template("digest.html").render(**context),
+        body=body,
+        content_type=ctype,
+    )
+
+
+def render_confirmation(confirm_url: str, unsubscribe_url: str, name: str | None) -> Rendered:
+    """The double opt-in email: nothing else is sent to an address until this link is followed."""
+    context = {"confirm_url": confirm_url, "unsubscribe_url": unsubscribe_url, "name": one_line(name or "")}
+    return Rendered(
+        subject="[aidwatch] Confirm your alert subscription",
+        text=ENV.get_template("confirmation.txt").render(**context),
+        html=ENV.get_template("confirmation.html").render(**context),
+    )
+
+
+def render_page(title: str, message: str, form_action: str | None = None, button: str = "") -> str:
+    """The small HTML page answering a browser that followed a confirm or unsubscribe link."""
+    return ENV.get_template("page.html").render(title=title, message=message, form_action=form_action, button=button)
+
+
+__all__ = [
+    "ENV",
+    "Rendered",
+    "incident_from_record",
+    "incident_view",
+    "render_alert",
+    "render_confirmation",
+    "render_digest",
+    "render_page",
+    "subject_for",
+]

@@ -1,0 +1,109 @@
+"""A real HTTP webhook receiver on 127.0.0.1, and an independent Standard Webhooks verifier.
+
+The verifier is written from the Standard Webhooks specification, not imported from aidwatch, so a bug
+in aidwatch's signing cannot hide behind the same bug in the check.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def verify_standard_webhook(secret: str, headers: dict[str, str], body: bytes, tolerance: int = 300) -> bool:
+    """True when ``webhook-signature`` holds a valid v1 signature of ``id.timestamp.body``."""
+    msg_id = headers.get("webhook-id")
+    stamp = headers.get("webhook-timestamp")
+    signatures = headers.get("webhook-signature")
+    if not (msg_id and stamp and signatures and stamp.isdigit()):
+        return False
+    if abs(time.time() - int(stamp)) > tolerance:
+        return False
+    assert secret.startswith("whsec_")
+    key = base64.b64decode(secret[len("whsec_") :])
+    to_sign = msg_id.encode() + b"." + stamp.encode() + b"." + body
+    expected = base64.b64encode(hmac.new(key, to_sign, hashlib.sha256).digest())
+    for candidate in signatures.split(" "):
+        version, _, value = candidate.partition(",")
+        if version == "v1" and hmac.compare_digest(value.encode(), expected):
+            return True
+    return False
+
+
+@dataclass
+class ReceivedRequest:
+    """One request the receiver got."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    """Recorded requests, plus the answers to give: ``replies`` are used first, then ``default``."""
+
+    url: str = ""
+    requests: list[ReceivedRequest] = field(default_factory=list)
+    replies: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    default: tuple[int, dict[str, str]] = (204, {})
+    delay: dict[str, threading.Event] = field(default_factory=dict)  # path -> event to wait for
+    condition: threading.Condition = field(default_factory=threading.Condition)
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedRequest]:
+        """Block until ``count`` requests arrived (or fail after ``timeout`` seconds)."""
+        with self.condition:
+            if not self.condition.wait_for(lambda: len(self.requests) >= count, timeout=timeout):
+                raise AssertionError(f"expected {count} request(s), got {len(self.requests)}")
+            return list(self.requests)
+
+
+def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            body = self.rfile.read(length)
+            gate = receiver.delay.get(self.path)
+            if gate is not None:
+                gate.wait(timeout=30)
+            with receiver.condition:
+                receiver.requests.append(
+                    ReceivedRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                )
+                status, headers = receiver.replies.pop(0) if receiver.replies else receiver.default
+                receiver.condition.notify_all()
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
+            pass
+
+    return Handler
+
+
+@contextmanager
+def webhook_receiver() -> Iterator[Receiver]:
+    """Serve a receiver on 127.0.0.1 (random port) in a thread for the duration of the block."""
+    receiver = Receiver()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
+    server.daemon_threads = True
+    receiver.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        for gate in receiver.delay.values():
+            gate.set()
+        server.shutdown()
+        server.server_close()
