@@ -45,9 +45,7 @@ class Filters:
 
     def __post_init__(self) -> None:
         # Whole-word, case-insensitive: "UN" must not match "under".
-        patterns = tuple(
-            re.compile(r"(?<!\w)" + re.escape(k) + r"(?!\w)", re.IGNORECASE) for k in self.keywords
-        )
+        patterns = tuple(re.compile(r"(?<!\w)" + re.escape(k) + r"(?!\w)", re.IGNORECASE) for k in self.keywords)
         object.__setattr__(self, "_keyword_patterns", patterns)
 
     @classmethod
