@@ -1,0 +1,174 @@
+"""Sentence analysis: where a humanitarian target stands in a victim role next to a violent act.
+
+Every sentence (the headline counts as one) is matched against the language lexicon. A target mention
+that falls inside a "neutral" span (taken *to hospital*, *the UN condemned*, nurses *on strike*, an
+*army camp*) is not a victim and does not count. Sentences that keep at least one victim-role target
+and have violence in or right next to them become *units*; the model scores units, and the document
+score is the best unit's score, so a long article is judged by its strongest sentence, not its length.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from alerts.classify.lexicon import Lexicon, normalize_arabic
+from alerts.classify.sentences import clean, split_sentences, tokens
+
+PROX_NEAR = 6  # tokens between a target and a violence word that make them one clause, roughly
+
+
+@dataclass(slots=True)
+class Sentence:
+    """One sentence with what the lexicon found in it (spans refer to ``norm``)."""
+
+    text: str
+    norm: str
+    is_title: bool
+    targets: list[tuple[str, int, int]] = field(default_factory=list)
+    hidden_targets: list[tuple[str, int, int]] = field(default_factory=list)
+    violence: list[tuple[str, int, int]] = field(default_factory=list)
+    neutral: set[str] = field(default_factory=set)
+    cues: set[str] = field(default_factory=set)
+
+    @property
+    def categories(self) -> list[str]:
+        """Target categories in a victim role, first mention first."""
+        seen: list[str] = []
+        for cat, _s, _e in self.targets:
+            if cat not in seen:
+                seen.append(cat)
+        return seen
+
+
+@dataclass(slots=True)
+class Unit:
+    """A candidate evidence sentence and its feature vector."""
+
+    index: int
+    sentence: Sentence
+    feats: dict[str, float]
+
+
+@dataclass(slots=True)
+class Analysis:
+    """All sentences of a document and its candidate units."""
+
+    lang: str
+    sentences: list[Sentence]
+    units: list[Unit]
+
+
+def spans(rx: re.Pattern[str] | None, text: str) -> list[tuple[str, int, int]]:
+    """(entry name, start, end) for every match of a combined lexicon section."""
+    if rx is None:
+        return []
+    return [(m.lastgroup or "", m.start(), m.end()) for m in rx.finditer(text) if m.end() > m.start()]
+
+
+def analyse_sentence(text: str, lex: Lexicon, is_title: bool = False) -> Sentence:
+    """Match one sentence against the lexicon and split target mentions into victim and neutral roles."""
+    norm = normalize_arabic(text) if lex.lang == "ar" else text
+    sent = Sentence(text=text, norm=norm, is_title=is_title)
+    neutral = spans(lex.neutral, norm)
+    sent.neutral = {name for name, _s, _e in neutral}
+    for cat, s, e in spans(lex.targets, norm):
+        if any(ns <= s and e <= ne for _n, ns, ne in neutral):
+            sent.hidden_targets.append((cat, s, e))
+        else:
+            sent.targets.append((cat, s, e))
+    for key, s, e in spans(lex.organizations, norm):
+        hit = (lex.org_info[key].category, s, e)
+        if any(ns <= s and e <= ne for _n, ns, ne in neutral):
+            sent.hidden_targets.append(hit)
+        elif not any(ts <= s < te or s <= ts < e for _c, ts, te in sent.targets):
+            sent.targets.append(hit)
+    sent.targets.sort(key=lambda t: t[1])
+    sent.violence = spans(lex.violence, norm)
+    sent.cues = {name for name, _s, _e in spans(lex.cues, norm)}
+    return sent
+
+
+def _token_index(text: str, pos: int) -> int:
+    return text.count(" ", 0, pos)
+
+
+def unit_features(sent: Sentence, neighbour_violence: bool) -> dict[str, float]:
+    """Binary features of one candidate sentence: lexicon roles first, then its words."""
+    f: dict[str, float] = {}
+    for cat in sent.categories:
+        f["c:" + cat] = 1.0
+    vtypes = {v for v, _s, _e in sent.violence}
+    for v in vtypes:
+        f["v:" + v] = 1.0
+    if not vtypes:
+        f["v:none"] = 1.0
+    if vtypes and vtypes <= {"harm"}:
+        f["v:harm_only"] = 1.0
+    if vtypes and vtypes <= {"detention", "harm"} and "detention" in vtypes:
+        f["v:detention_only"] = 1.0
+    if neighbour_violence:
+        f["vctx"] = 1.0
+    for n in sent.neutral:
+        f["n:" + n] = 1.0
+    if sent.hidden_targets:
+        f["hidden"] = 1.0
+    for q in sent.cues:
+        f["q:" + q] = 1.0
+    if sent.is_title:
+        f["title"] = 1.0
+    if len(sent.categories) > 1:
+        f["multi_cat"] = 1.0
+    # Distance in tokens between the nearest victim-role target and violence word.
+    best = 10_000
+    before = after = False
+    for _c, ts, _te in sent.targets:
+        ti = _token_index(sent.norm, ts)
+        for v, vs, _ve in sent.violence:
+            d = _token_index(sent.norm, vs) - ti
+            if abs(d) < best:
+                best = abs(d)
+            if -PROX_NEAR <= d < 0:
+                before = True
+            elif 0 < d <= PROX_NEAR:
+                after = True
+    if best <= PROX_NEAR:
+        f["prox_near"] = 1.0
+    elif best <= 3 * PROX_NEAR:
+        f["prox_mid"] = 1.0
+    if before:
+        f["prox_v_before_t"] = 1.0
+    if after:
+        f["prox_t_before_v"] = 1.0
+    toks = tokens(sent.norm)
+    if len(toks) > 60:
+        f["long_sentence"] = 1.0
+    prev = "<s>"
+    for t in toks:
+        f["w:" + t] = 1.0
+        f["b:" + prev + "_" + t] = 1.0
+        prev = t
+    return f
+
+
+def analyse(title: str, text: str, lex: Lexicon) -> Analysis:
+    """Split a document into sentences, match them, and build candidate units."""
+    pieces: list[tuple[str, bool]] = []
+    title = clean(title).strip()
+    if title:
+        pieces.append((title, True))
+    pieces.extend((s, False) for s in split_sentences(clean(text)))
+    sents = [analyse_sentence(s, lex, is_title) for s, is_title in pieces]
+    units: list[Unit] = []
+    for i, sent in enumerate(sents):
+        if not sent.targets:
+            continue
+        prev_v = i > 0 and bool(sents[i - 1].violence) and not sents[i - 1].is_title
+        next_v = i + 1 < len(sents) and bool(sents[i + 1].violence)
+        # A headline and its lead are read together: each lends violence context to the other.
+        title_v = bool(sents[0].violence) and sents[0].is_title and i in (0, 1)
+        neighbour = prev_v or next_v or title_v
+        if not sent.violence and not neighbour:
+            continue
+        units.append(Unit(index=i, sentence=sent, feats=unit_features(sent, neighbour)))
+    return Analysis(lang=lex.lang, sentences=sents, units=units)

@@ -1,0 +1,160 @@
+"""Load the hand-written per-language lexicons (config/lexicons/*.yaml) into compiled regular expressions.
+
+Loading happens once per process (``load_lexicon`` is cached); matching is plain ``re``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from config import LEXICON_DIR
+
+LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "ar")
+
+# A pattern written only in capitals, digits and dots is an acronym: "UN" must not match the French "un".
+_ACRONYM = re.compile(r"^[A-Z0-9.\\?-]+s?\??$")
+_AR_DIACRITICS = re.compile("[\u064b-\u0652\u0670\u0640]")
+_AR_MAP = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"})
+# Arabic attaches conjunctions, prepositions and the article to the word: allow them instead of \b.
+_AR_PREFIX = r"(?<![\u0621-\u064a])(?:[وف]?[بلك]?(?:ال)?|[وف]?لل)"
+
+
+def normalize_arabic(text: str) -> str:
+    """Remove diacritics/tatweel and fold letter variants so lexicon and text spell words alike."""
+    return _AR_DIACRITICS.sub("", text).translate(_AR_MAP)
+
+
+def _inline(patterns: list[str], lang: str) -> str:
+    """A sub-pattern (no boundaries at the edges) for {HEALTH}-style expansion inside neutral patterns."""
+    parts = []
+    for raw in patterns:
+        pat = str(raw)
+        if lang == "ar":
+            # The article is part of the optional clitic prefix, so a leading ال would block "للقطاع".
+            pat = re.sub("^ال(?=[\u0621-\u064a])", "", normalize_arabic(pat))
+        parts.append(f"(?-i:{pat})" if lang != "ar" and _ACRONYM.match(pat) else f"(?:{pat})")
+    return "(?:" + "|".join(parts) + ")"
+
+
+def _compile_groups(
+    sections: dict[str, list[str]], lang: str, expand: dict[str, str] | None = None
+) -> re.Pattern[str] | None:
+    """One regex for a whole lexicon section: each entry a named group, found with ``m.lastgroup``.
+
+    Scanning a sentence once per section instead of once per entry is what makes the classifier fast
+    enough (the word-boundary check runs once per position, not once per pattern).
+    """
+    groups = []
+    for name, pats in sections.items():
+        inner = _inline([_expand(p, expand) for p in pats or []], lang) if pats else None
+        if inner:
+            groups.append(f"(?P<{name}>{inner})")
+    if not groups:
+        return None
+    body = "|".join(groups)
+    if lang == "ar":
+        return re.compile(f"{_AR_PREFIX}(?:{body})", re.IGNORECASE)
+    return re.compile(rf"(?<![\w-])(?:{body})(?!\w)", re.IGNORECASE)
+
+
+def _expand(pat: str, expand: dict[str, str] | None) -> str:
+    pat = str(pat)
+    for key, value in (expand or {}).items():
+        pat = pat.replace("{" + key + "}", value)
+    return pat
+
+
+@dataclass(slots=True)
+class Organization:
+    """A named humanitarian organisation and the category it implies."""
+
+    name: str
+    category: str
+
+
+@dataclass(slots=True)
+class Lexicon:
+    """Compiled lexicon of one language; each section is one regex whose group names are the entries."""
+
+    lang: str
+    version: int
+    targets: re.Pattern[str] | None
+    violence: re.Pattern[str] | None
+    casualties: re.Pattern[str] | None
+    neutral: re.Pattern[str] | None
+    cues: re.Pattern[str] | None
+    perpetrators: re.Pattern[str] | None
+    organizations: re.Pattern[str] | None
+    org_info: dict[str, Organization]
+    numbers: dict[str, int]
+    weekdays: dict[str, int]
+    months: dict[str, int]
+    relative_days: dict[str, int]
+    function_words: frozenset[str]
+    not_places: frozenset[str]
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping at top level")
+    return data
+
+
+def _words(data: dict[str, Any], key: str) -> dict[str, int]:
+    return {normalize_arabic(str(k)).lower(): int(v) for k, v in (data.get(key) or {}).items()}
+
+
+@lru_cache(maxsize=8)
+def load_lexicon(lang: str, lexicon_dir: str | None = None) -> Lexicon:
+    """Load and compile ``<lang>.yaml`` plus the shared organisations file (cached per process)."""
+    folder = Path(lexicon_dir) if lexicon_dir else LEXICON_DIR
+    if lang not in LANGUAGES:
+        lang = "en"
+    data = _read(folder / f"{lang}.yaml")
+    targets_raw: dict[str, list[str]] = data.get("targets") or {}
+    all_targets = [p for pats in targets_raw.values() for p in pats]
+    expand = {
+        "ANY": _inline(all_targets, lang),
+        "HEALTH": _inline(targets_raw.get("health", []), lang),
+        "CAMP": _inline(targets_raw.get("camp", []), lang),
+    }
+    orgs_data = _read(folder / "organizations.yaml").get("organizations") or {}
+    org_info: dict[str, Organization] = {}
+    org_sections: dict[str, list[str]] = {}
+    for i, (name, spec) in enumerate(orgs_data.items()):
+        org_info[f"o{i}"] = Organization(str(name), str(spec["category"]))
+        org_sections[f"o{i}"] = [str(p) for p in spec["patterns"]]
+    perps = {f"p{i}": [str(p)] for i, p in enumerate(data.get("perpetrators") or [])}
+    return Lexicon(
+        lang=lang,
+        version=int(data.get("version", 0)),
+        targets=_compile_groups(targets_raw, lang),
+        violence=_compile_groups(data.get("violence") or {}, lang),
+        casualties=_compile_groups(data.get("casualties") or {}, lang),
+        neutral=_compile_groups(data.get("neutral") or {}, lang, expand),
+        cues=_compile_groups(data.get("cues") or {}, lang),
+        perpetrators=_compile_groups(perps, lang),
+        organizations=_compile_groups(org_sections, lang),
+        org_info=org_info,
+        numbers=_words(data, "numbers"),
+        weekdays=_words(data, "weekdays"),
+        months=_words(data, "months"),
+        relative_days=_words(data, "relative_days"),
+        function_words=frozenset(normalize_arabic(str(w)) for w in data.get("function_words") or []),
+        not_places=frozenset(str(w) for w in data.get("not_places") or []),
+        raw=data,
+    )
+
+
+def lexicon_versions(lexicon_dir: str | None = None) -> dict[str, int]:
+    """The version of every language lexicon, stored with the model to notice stale parameters."""
+    return {lang: load_lexicon(lang, lexicon_dir).version for lang in LANGUAGES}

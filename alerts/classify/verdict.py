@@ -1,0 +1,118 @@
+"""The classifier: document → Verdict (score, categories, where, when, who, casualties, evidence)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from alerts.classify.dates import attack_date, is_historical
+from alerts.classify.features import Analysis, Unit, analyse, spans
+from alerts.classify.lexicon import LANGUAGES, load_lexicon
+from alerts.classify.model import NO_UNIT_LOGIT, SentenceModel
+from alerts.classify.numbers import casualties
+from alerts.classify.places import resolve
+from alerts.classify.sentences import detect_language
+from alerts.models import CATEGORIES, EVENT_TYPES, Verdict
+
+DEFAULT_THRESHOLD = 0.5
+MAX_EVIDENCE = 3
+
+
+def _category(name: str) -> str | None:
+    base = name.removesuffix("_weak")
+    if base == "aid":
+        base = "aid_convoy_or_warehouse"
+    return base if base in CATEGORIES else None
+
+
+class Classifier:
+    """Holds the lexicons and the fitted model; build once and call ``classify`` per document."""
+
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD, model_path: Path | str | None = None) -> None:
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"threshold must be within 0..1, got {threshold}")
+        self.threshold = threshold
+        self.model = SentenceModel.load(model_path)
+        for lang in LANGUAGES:  # compile every lexicon now, not on the first document of each language
+            load_lexicon(lang)
+
+    def score_units(self, analysis: Analysis) -> list[tuple[float, Unit]]:
+        """(logit, unit) for each candidate sentence, best first."""
+        scored = [(self.model.logit(u.feats), u) for u in analysis.units]
+        scored.sort(key=lambda su: -su[0])
+        return scored
+
+    def classify(
+        self,
+        title: str,
+        text: str,
+        lang: str | None = None,
+        published: datetime | date | None = None,
+    ) -> Verdict:
+        """Judge one document and code the incident fields."""
+        title = title or ""
+        text = text or ""
+        if lang not in LANGUAGES:
+            lang = detect_language(f"{title}\n{text[:1500]}")
+        lex = load_lexicon(lang)
+        analysis = analyse(title, text, lex)
+        scored = self.score_units(analysis)
+        best = scored[0][0] if scored else NO_UNIT_LOGIT
+        score = self.model.calibrate(best)
+        is_attack = score >= self.threshold
+        chosen = [u for lg, u in scored if self.model.calibrate(lg) >= self.threshold][:MAX_EVIDENCE]
+        if not chosen and scored:
+            chosen = [scored[0][1]]
+        chosen.sort(key=lambda u: u.index)
+        ev_sents = [u.sentence for u in chosen]
+
+        categories: list[str] = []
+        for s in ev_sents:
+            for name in s.categories:
+                cat = _category(name)
+                if cat and cat not in categories:
+                    categories.append(cat)
+        found_types = {v for s in ev_sents for v, _a, _b in s.violence}
+        event_types = [e for e in EVENT_TYPES if e in found_types]
+        if is_attack and not event_types:
+            event_types = ["other"]
+
+        title_sent = analysis.sentences[0] if analysis.sentences and analysis.sentences[0].is_title else None
+        body = [s.text for s in analysis.sentences if not s.is_title]
+        country, place = resolve([s.text for s in ev_sents], title, body, lang)
+        cas = casualties([s.norm for s in ev_sents] + ([title_sent.norm] if title_sent else []), lex)
+
+        perpetrator = None
+        for s in ev_sents + ([title_sent] if title_sent else []):
+            hits = spans(lex.perpetrators, s.norm)
+            if hits:
+                _n, a, b = min(hits, key=lambda h: h[1])
+                perpetrator = s.norm[a:b]
+                break
+        orgs: list[str] = []
+        for s in ev_sents + ([title_sent] if title_sent else []):
+            for key, _a, _b in spans(lex.organizations, s.norm):
+                name = lex.org_info[key].name
+                if name not in orgs:
+                    orgs.append(name)
+
+        date_texts = [s.text for s in ev_sents] + ([title] if title else [])
+        occurred = attack_date(date_texts, lex, published)
+        return Verdict(
+            is_attack=is_attack,
+            score=score,
+            categories=categories,
+            event_types=event_types,
+            country=country,
+            location=place.name if place else None,
+            lat=place.lat if place else None,
+            lon=place.lon if place else None,
+            killed=cas["killed"],
+            injured=cas["injured"],
+            kidnapped=cas["kidnapped"],
+            perpetrator=perpetrator,
+            organizations=orgs,
+            occurred_on=occurred,
+            historical=is_historical(occurred, published),
+            evidence=[s.text for s in ev_sents],
+        )
