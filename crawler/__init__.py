@@ -1,0 +1,1 @@
+"""The Scrapy project and the daemon's composition root: spiders, middlewares, pipelines, runner."""

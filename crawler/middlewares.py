@@ -1,0 +1,123 @@
+"""Downloader components: conditional GET with the feed's stored validators, Retry-After, abortable downloads.
+
+Scrapy's HTTP cache is the wrong tool for feeds (it serves from cache without polling, and
+``Cache-Control: no-cache`` drops the validators), so the stored ETag / Last-Modified are sent here
+and a 304 goes straight to the spider, which then parses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Self
+
+from scrapy import Request, Spider
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+from alerts.models import FeedState
+
+FEED_META = "aidwatch_feed"  # request.meta key: the FeedState a request polls
+RETRY_AFTER_META = "aidwatch_retry_after"  # request.meta key: seconds the server asked us to wait
+MAX_RETRY_AFTER = 7 * 86400.0
+
+# Sent through crawler.signals by the runner to cut in-flight downloads when a crawl must stop now.
+abort_downloads = object()
+
+
+def parse_retry_after(value: str | bytes | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date); None if unusable."""
+    if value is None:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return min(float(text), MAX_RETRY_AFTER)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+class ConditionalGetMiddleware:
+    """Sends If-None-Match / If-Modified-Since for feed requests; notes Retry-After on 429/503."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Scrapy's constructor hook (no configuration needed)."""
+        return cls()
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        """Add the feed's stored validators to its request."""
+        feed: FeedState | None = request.meta.get(FEED_META)
+        if feed is None or request.meta.get("aidwatch_kind") != "feed":
+            return
+        if feed.etag:
+            request.headers["If-None-Match"] = feed.etag
+        if feed.last_modified:
+            request.headers["If-Modified-Since"] = feed.last_modified
+
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+        """Record Retry-After of a 429/503 in the request's meta for the spider's PollResult."""
+        if response.status in (429, 503):
+            request.meta[RETRY_AFTER_META] = parse_retry_after(response.headers.get("Retry-After"))
+        return response
+
+
+class DownloadAborted(Exception):
+    """The crawl was stopped while this download was in flight."""
+
+
+class AbortableHTTPDownloadHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP/1.1 handler whose in-flight downloads can be cut on ``abort_downloads``.
+
+    Stopping an engine waits for every in-flight download, and a trickling server holds one for
+    the whole DOWNLOAD_TIMEOUT; the daemon must stop within seconds.
+    """
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        self._inflight: set[asyncio.Future[Response]] = set()
+        self._aborted = False
+        crawler.signals.connect(self.abort, signal=abort_downloads)
+
+    async def download_request(self, request: Request) -> Response:
+        """Download as Scrapy does, tracked so that :meth:`abort` can cancel it."""
+        if self._aborted:
+            raise DownloadAborted("crawl stopped")
+        future: asyncio.Future[Response] = asyncio.ensure_future(super().download_request(request))
+        self._inflight.add(future)
+        try:
+            return await future
+        except asyncio.CancelledError:
+            if self._aborted and future.cancelled():
+                # Scrapy's error handling expects an Exception, not a cancellation of the whole chain.
+                raise DownloadAborted("crawl stopped") from None
+            raise
+        finally:
+            self._inflight.discard(future)
+
+    def abort(self, **_: Any) -> None:
+        """Cancel every in-flight download (their requests fail with :class:`DownloadAborted`)."""
+        self._aborted = True
+        for future in list(self._inflight):
+            future.cancel()
+
+
+__all__ = [
+    "FEED_META",
+    "RETRY_AFTER_META",
+    "AbortableHTTPDownloadHandler",
+    "ConditionalGetMiddleware",
+    "DownloadAborted",
+    "abort_downloads",
+    "parse_retry_after",
+]

@@ -1,0 +1,128 @@
+"""Bookkeeping of one crawl: when each feed's poll is complete, and the crawl's summary counters.
+
+A feed's PollResult is recorded only once every new entry it announced has been ingested (or has
+failed): recording stores the new ETag/Last-Modified, and a 304 on the next poll would otherwise hide
+entries that were never stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+from alerts.models import PollResult
+
+if TYPE_CHECKING:
+    from alerts.ingest import IngestOutcome
+
+log = logging.getLogger(__name__)
+
+RecordFunction = Callable[[PollResult], Awaitable[None]]
+ProgressFunction = Callable[[str], None]
+
+
+@dataclass(slots=True)
+class CrawlSummary:
+    """What one crawl did: the ``aidwatch crawl --json`` counters (DESIGN.md section 3)."""
+
+    feeds: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    entries_new: int = 0
+    articles: int = 0
+    incidents_new: int = 0
+    incidents_updated: int = 0
+    alerts_queued: int = 0
+
+    def as_json(self) -> dict[str, int]:
+        """The counters as one JSON-ready object, in the documented key order."""
+        return asdict(self)
+
+
+class PollTracker:
+    """Counts outstanding articles per feed and records each feed's result when it is complete."""
+
+    def __init__(self, record: RecordFunction, progress: ProgressFunction | None = None) -> None:
+        self._record = record
+        self._progress = progress
+        self._results: dict[str, PollResult] = {}
+        self._pending: dict[str, int] = {}
+        self._ingest_errors: dict[str, list[str]] = {}
+        self._done: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.summary = CrawlSummary()
+        self.recorded: list[PollResult] = []
+
+    def feed_polled(self, result: PollResult, articles_expected: int = 0) -> None:
+        """The feed was fetched (or failed); ``articles_expected`` items will follow for it."""
+        self.summary.entries_new += result.entries_new
+        self._results[result.feed_id] = result
+        self._pending[result.feed_id] = self._pending.get(result.feed_id, 0) + articles_expected
+        self._maybe_finish(result.feed_id)
+
+    def article_done(self, feed_id: str, outcome: IngestOutcome | None, error: str | None = None) -> None:
+        """One article of ``feed_id`` went through ingestion (``outcome``) or failed (``error``)."""
+        if outcome is not None:
+            self.summary.articles += int(outcome.stored)
+            self.summary.incidents_new += int(outcome.incident_event == "incident.created")
+            self.summary.incidents_updated += int(outcome.incident_event == "incident.updated")
+            self.summary.alerts_queued += outcome.alerts_queued
+        if error is not None:
+            self._ingest_errors.setdefault(feed_id, []).append(error)
+        self._pending[feed_id] = self._pending.get(feed_id, 0) - 1
+        self._maybe_finish(feed_id)
+
+    def _maybe_finish(self, feed_id: str) -> None:
+        result = self._results.get(feed_id)
+        if result is None or self._pending.get(feed_id, 0) > 0 or feed_id in self._done:
+            return
+        errors = self._ingest_errors.get(feed_id)
+        if errors and result.status != "error":
+            # Not "ok": the validators must not advance past entries that were not stored.
+            result.status = "error"
+            result.error = f"{len(errors)} new entries could not be stored: {errors[0]}"
+        self._finish(result)
+
+    def _finish(self, result: PollResult) -> None:
+        self._done.add(result.feed_id)
+        self.summary.not_modified += int(result.status == "not_modified")
+        self.summary.failed += int(result.status == "error")
+        self.recorded.append(result)
+        task = asyncio.ensure_future(self._record_then_report(result))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _record_then_report(self, result: PollResult) -> None:
+        try:
+            await self._record(result)
+        except Exception:  # the lease expires on its own; one feed's bookkeeping must not end the crawl
+            log.exception("could not record the poll of feed %s", result.feed_id)
+        if self._progress is not None:
+            self._progress(result.feed_id)
+
+    async def close(self, feed_ids: list[str], *, completed: bool) -> None:
+        """End of the crawl: settle feeds left open, then wait for every record to be written.
+
+        When the crawl ran to completion, a feed still open is a failure of this poll; when it was
+        stopped, open feeds are left unrecorded (their leases are released or expire).
+        """
+        if completed:
+            for feed_id in feed_ids:
+                if feed_id in self._done:
+                    continue
+                result = self._results.get(feed_id) or PollResult(feed_id=feed_id, status="error")
+                if result.status != "error":
+                    result.status = "error"
+                    result.error = f"{self._pending.get(feed_id, 0)} new entries were not processed"
+                result.error = result.error or "the poll did not complete"
+                self._finish(result)
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    @property
+    def feeds_done(self) -> int:
+        """Feeds whose poll is complete (recorded or being recorded)."""
+        return len(self._done)

@@ -1,0 +1,1 @@
+"""Scrapy spiders of aidwatch (``scrapy list`` finds them here)."""

@@ -1,0 +1,23 @@
+"""Shared fixtures. Keep this file small: each part is a short block that others can append to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from crawler.reactor import install_asyncio_reactor
+
+# Before anything imports twisted.internet.reactor (docs/decisions/0001-reactor-and-loop.md).
+install_asyncio_reactor()
+
+
+# --- crawler: the local feed server ---------------------------------------------------------
+@pytest.fixture(scope="session")
+def feed_server() -> Iterator[object]:
+    """A real HTTP server on 127.0.0.1 serving the shared feeds, article pages and faults."""
+    from tests.support.feed_server import FeedServer
+
+    server = FeedServer().start()
+    yield server
+    server.stop()
