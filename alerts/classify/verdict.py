@@ -28,11 +28,16 @@ def _category(name: str) -> str | None:
 class Classifier:
     """Holds the lexicons and the fitted model; build once and call ``classify`` per document."""
 
-    def __init__(self, threshold: float = DEFAULT_THRESHOLD, model_path: Path | str | None = None) -> None:
+    def __init__(
+        self,
+        threshold: float = DEFAULT_THRESHOLD,
+        model_path: Path | str | None = None,
+        model: SentenceModel | None = None,
+    ) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must be within 0..1, got {threshold}")
         self.threshold = threshold
-        self.model = SentenceModel.load(model_path)
+        self.model = model if model is not None else SentenceModel.load(model_path)
         for lang in LANGUAGES:  # compile every lexicon now, not on the first document of each language
             load_lexicon(lang)
 

@@ -1,0 +1,181 @@
+"""`make eval`: grouped cross-validation of the classifier on ../shared/corpus/dev.jsonl.
+
+Every figure is out-of-fold: each fold's model (weights and calibration) is fitted on the other folds
+only, and rows that may describe one incident (same date and country) stay in one fold. Printed:
+pooled / by kind / by language / by mixed-label source P, R, F1; the seed article; the long-article
+test (positive notes planted inside long negative news articles of the held-out fold, and the same
+articles untouched); and field accuracy for country (and killed on the seed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from alerts.classify.features import analyse
+from alerts.classify.lexicon import load_lexicon
+from alerts.classify.places import gazetteer
+from alerts.classify.train import DEV_PATH, Bag, bag_of, doc_logit, folds, load_rows, train_calibrated
+from alerts.classify.verdict import Classifier
+
+REPO = Path(__file__).resolve().parents[2]
+SEED_PATH = REPO / ".." / "shared" / "seed" / "000_c6cb496dab8ea76f.txt"
+MIXED_SOURCES = ("acled", "case21t2", "edu", "ewm")
+LONG_MIN_CHARS = 2000
+LONG_PER_FOLD = 60  # planted notes per fold and language (keeps `make eval` well under a minute)
+
+
+def prf(pairs: Sequence[tuple[int, int]]) -> dict[str, float]:
+    """Precision, recall, F1 and counts from (label, prediction) pairs."""
+    tp = sum(1 for y, p in pairs if y and p)
+    fp = sum(1 for y, p in pairs if p and not y)
+    fn = sum(1 for y, p in pairs if y and not p)
+    prec = tp / (tp + fp) if tp + fp else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    return {"p": prec, "r": rec, "f1": f1, "tp": tp, "fp": fp, "fn": fn, "n": len(pairs)}
+
+
+def _plant(note: str, article: str, rng: random.Random) -> str:
+    """Insert a note as its own paragraph somewhere in the middle of an article."""
+    paras = [p for p in article.split("\n") if p.strip()]
+    at = rng.randint(1, max(1, len(paras) - 1))
+    return "\n".join([*paras[:at], note, *paras[at:]])
+
+
+def _country_code(name: str | None) -> str | None:
+    if not name or name == "None":
+        return None
+    gz = gazetteer()
+    for cand in (name, name.removeprefix("the "), name.rstrip("i")):
+        for p in gz.candidates(cand):
+            if p.kind == "country":
+                return p.country
+    return None
+
+
+def evaluate(rows: list[dict], k: int = 5, seed: int = 7, long_test: bool = True) -> dict[str, object]:
+    """Run the cross-validation and return every figure as plain data."""
+    labels = [int(r["label"]) for r in rows]
+    bags: list[Bag] = [bag_of(r) for r in rows]
+    preds = [0] * len(rows)
+    scores = [0.0] * len(rows)
+    rng = random.Random(seed)
+    planted: list[tuple[int, int]] = []
+    untouched: list[tuple[int, int]] = []
+    country_hits: list[bool] = []
+    for train_idx, test_idx in folds(rows, k=k, seed=seed):
+        model = train_calibrated([rows[i] for i in train_idx], [bags[i] for i in train_idx])
+        clf = Classifier(model=model)
+        for i in test_idx:
+            scores[i] = model.calibrate(doc_logit(model, bags[i]))
+            preds[i] = int(scores[i] >= clf.threshold)
+            gold = _country_code(rows[i].get("country"))
+            if labels[i] and preds[i] and gold:
+                v = clf.classify(rows[i].get("title") or "", rows[i]["text"], lang=rows[i]["lang"])
+                country_hits.append(v.country == gold)
+        if not long_test:
+            continue
+        for lang in ("en", "fr"):
+            hosts = [
+                i
+                for i in test_idx
+                if rows[i]["kind"] == "news_article"
+                and not labels[i]
+                and rows[i]["lang"] == lang
+                and len(rows[i]["text"]) >= LONG_MIN_CHARS
+            ]
+            notes = [i for i in test_idx if labels[i] and rows[i]["kind"] == "incident_note" and rows[i]["lang"] == lang]
+            untouched.extend((0, preds[i]) for i in hosts)
+            if not hosts:
+                continue
+            for n in rng.sample(notes, min(LONG_PER_FOLD, len(notes))):
+                host = rows[rng.choice(hosts)]
+                text = _plant(rows[n]["text"], host["text"], rng)
+                bag = [u.feats for u in analyse(host.get("title") or "", text, load_lexicon(lang)).units]
+                planted.append((1, int(model.calibrate(doc_logit(model, bag)) >= clf.threshold)))
+    pairs = list(zip(labels, preds, strict=True))
+
+    def sub(pred: Callable[[dict], bool]) -> dict[str, float]:
+        return prf([pairs[i] for i, r in enumerate(rows) if pred(r)])
+
+    result: dict[str, object] = {
+        "n": len(rows),
+        "folds": k,
+        "pooled": prf(pairs),
+        "by_kind": {kd: sub(lambda r, kd=kd: r["kind"] == kd) for kd in sorted({r["kind"] for r in rows})},
+        "by_lang": {lg: sub(lambda r, lg=lg: r["lang"] == lg) for lg in sorted({r["lang"] for r in rows})},
+        "mixed": sub(lambda r: r["id"].split(":")[0] in MIXED_SOURCES),
+        "by_mixed_source": {s: sub(lambda r, s=s: r["id"].split(":")[0] == s) for s in MIXED_SOURCES},
+        "long_planted": prf(planted) if planted else None,
+        "long_untouched_fp": sum(p for _y, p in untouched),
+        "long_untouched_n": len(untouched),
+        "country_acc": (sum(country_hits) / len(country_hits)) if country_hits else None,
+        "country_n": len(country_hits),
+    }
+    return result
+
+
+def seed_result(path: Path = SEED_PATH) -> dict[str, object] | None:
+    """The committed model's verdict on the seed article (None when ../shared is absent)."""
+    if not path.exists():
+        return None
+    v = Classifier().classify("", path.read_text(encoding="utf-8"), published=date(2021, 7, 30))
+    return v.as_json(path.name) | {"lat": v.lat, "lon": v.lon}
+
+
+def _line(name: str, m: dict[str, float]) -> str:
+    return (
+        f"  {name:<22} P={m['p']:.3f} R={m['r']:.3f} F1={m['f1']:.3f}  "
+        f"(n={m['n']}, tp={m['tp']}, fp={m['fp']}, fn={m['fn']})"
+    )
+
+
+def format_report(res: dict[str, object], seed: dict[str, object] | None) -> str:
+    """Human-readable report of ``evaluate`` + ``seed_result``."""
+    out = [f"grouped {res['folds']}-fold cross-validation on {res['n']} rows (out-of-fold scores only)"]
+    out.append(_line("pooled", res["pooled"]))  # type: ignore[arg-type]
+    out.append("by kind:")
+    out += [_line(k, m) for k, m in res["by_kind"].items()]  # type: ignore[attr-defined]
+    out.append("by language:")
+    out += [_line(k, m) for k, m in res["by_lang"].items()]  # type: ignore[attr-defined]
+    out.append("mixed-label sources (acled, case21t2, edu, ewm):")
+    out.append(_line("all mixed", res["mixed"]))  # type: ignore[arg-type]
+    out += [_line(k, m) for k, m in res["by_mixed_source"].items()]  # type: ignore[attr-defined]
+    if res.get("long_planted"):
+        lp = res["long_planted"]
+        out.append("long-article test (notes planted in held-out negative news articles, en+fr):")
+        out.append(f"  planted found: {lp['tp']}/{lp['n']} (recall {lp['r']:.3f})")  # type: ignore[index]
+        out.append(
+            f"  untouched articles flagged: {res['long_untouched_fp']}/{res['long_untouched_n']}"
+        )
+    if res.get("country_acc") is not None:
+        out.append(f"field accuracy: country {res['country_acc']:.3f} on {res['country_n']} flagged positives")
+    if seed is None:
+        out.append("seed article: ../shared/seed not found, skipped")
+    else:
+        keys = ("is_attack", "score", "categories", "event_types", "country", "location", "killed", "perpetrator")
+        out.append("seed article: " + ", ".join(f"{k}={seed[k]}" for k in keys))
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m alerts.classify.evaluate``."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default=str(DEV_PATH))
+    ap.add_argument("--folds", type=int, default=5)
+    args = ap.parse_args(argv)
+    if not Path(args.data).exists():
+        print(f"evaluation data not found: {args.data} (the corpus lives in ../shared)", file=sys.stderr)
+        return 2
+    res = evaluate(load_rows(args.data), k=args.folds)
+    print(format_report(res, seed_result()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
