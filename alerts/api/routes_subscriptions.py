@@ -1,0 +1,140 @@
+"""Subscriptions: create, read, change, delete, delivery log (manage token or admin token)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from alerts.api.context import ApiContext, get_context
+from alerts.api.errors import ERROR_RESPONSES, ApiError
+from alerts.api.schemas import (
+    DeliveryList,
+    DeliveryOut,
+    SubscriptionCreated,
+    SubscriptionIn,
+    SubscriptionOut,
+    SubscriptionPatch,
+)
+from alerts.api.security import (
+    client_address,
+    hash_token,
+    new_manage_token,
+    new_signing_secret,
+    new_subscription_id,
+    require_manage,
+)
+from alerts.delivery.ssrf import UnsafeTarget, check_target
+from alerts.store import subscriptions as store
+from alerts.store.subscriptions import SubscriptionView
+from alerts.subscriptions import Filters
+
+router = APIRouter(prefix="/api/v1/subscriptions", tags=["subscriptions"], responses=ERROR_RESPONSES)
+Ctx = Annotated[ApiContext, Depends(get_context)]
+
+
+def subscription_out(view: SubscriptionView) -> SubscriptionOut:
+    """The public form of a stored subscription."""
+    data = asdict(view)
+    data.pop("manage_token_hash")
+    return SubscriptionOut(**data)
+
+
+def _authorized(ctx: ApiContext, request: Request, subscription_id: str) -> SubscriptionView:
+    view = store.get_subscription(ctx.db, subscription_id)
+    if view is None:
+        raise ApiError(404, "not_found", "no such subscription")
+    require_manage(request, ctx.settings.api.admin_token, view.manage_token_hash)
+    return view
+
+
+@router.post("", status_code=201, response_model=SubscriptionCreated, summary="Create a subscription")
+def create_subscription(body: SubscriptionIn, request: Request, ctx: Ctx) -> SubscriptionCreated:
+    """Email subscriptions start ``pending_confirmation`` (a confirmation email is queued); webhooks start active."""
+    address = client_address(request)
+    wait = ctx.limiter.hit(address)
+    if wait is not None:
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"too many subscriptions from this address; try again in {int(wait)} s",
+            headers={"Retry-After": str(int(wait))},
+        )
+    if body.channel == "webhook":
+        try:
+            check_target(body.target, ctx.settings.delivery.allow_private_networks)
+        except UnsafeTarget as exc:
+            raise ApiError(400, "target_refused", str(exc), "target") from None
+    token = new_manage_token()
+    secret = new_signing_secret()
+    values: dict[str, Any] = {
+        "id": new_subscription_id(),
+        "channel": body.channel,
+        "target": body.target,
+        "name": body.name,
+        "format": body.format,
+        "mode": body.mode,
+        "filters": Filters.from_dict(body.filters.model_dump()).to_dict(),
+        "digest": body.digest.model_dump() if body.digest else None,
+        "status": "pending_confirmation" if body.channel == "email" else "active",
+        "manage_token_hash": hash_token(token),
+        "signing_secret": secret,
+        "client_address": address[:64],
+    }
+    view = store.create_subscription(ctx.db, values, ctx.clock())
+    return SubscriptionCreated(id=view.id, status=view.status, manage_token=token, signing_secret=secret)
+
+
+@router.get("/{subscription_id}", response_model=SubscriptionOut, summary="Read a subscription")
+def read_subscription(subscription_id: str, request: Request, ctx: Ctx) -> SubscriptionOut:
+    """Needs the subscription's manage token (or the admin token)."""
+    return subscription_out(_authorized(ctx, request, subscription_id))
+
+
+@router.patch("/{subscription_id}", response_model=SubscriptionOut, summary="Change a subscription")
+def patch_subscription(subscription_id: str, body: SubscriptionPatch, request: Request, ctx: Ctx) -> SubscriptionOut:
+    """Change filters, mode, digest, format or name; channel and target are fixed."""
+    current = _authorized(ctx, request, subscription_id)
+    changes: dict[str, Any] = {}
+    if body.filters is not None:
+        changes["filters"] = Filters.from_dict(body.filters.model_dump()).to_dict()
+    for key in ("mode", "format", "name"):
+        if key in body.model_fields_set and getattr(body, key) is not None:
+            changes[key] = getattr(body, key)
+    if body.digest is not None:
+        changes["digest"] = body.digest.model_dump()
+    mode = changes.get("mode", current.mode)
+    if mode == "digest" and not (changes.get("digest") or current.digest):
+        raise ApiError(400, "invalid_request", "digest is required when mode is 'digest'", "digest")
+    if mode == "instant" and "digest" in changes:
+        raise ApiError(400, "invalid_request", "digest is only allowed when mode is 'digest'", "digest")
+    view = store.update_subscription(ctx.db, subscription_id, changes, ctx.clock())
+    if view is None:  # deleted meanwhile
+        raise ApiError(404, "not_found", "no such subscription")
+    return subscription_out(view)
+
+
+@router.delete("/{subscription_id}", status_code=204, summary="Delete a subscription")
+def delete_subscription(subscription_id: str, request: Request, ctx: Ctx) -> Response:
+    """Deletes the subscription, its pending messages and its delivery log."""
+    _authorized(ctx, request, subscription_id)
+    store.delete_subscription(ctx.db, subscription_id)
+    return Response(status_code=204)
+
+
+@router.get("/{subscription_id}/deliveries", response_model=DeliveryList, summary="Delivery log")
+def deliveries(
+    subscription_id: str,
+    request: Request,
+    ctx: Ctx,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DeliveryList:
+    """Every delivery attempt (time, status, response code, error), newest first."""
+    _authorized(ctx, request, subscription_id)
+    rows = store.list_deliveries(ctx.db, subscription_id, limit, offset)
+    return DeliveryList(
+        deliveries=[DeliveryOut(**asdict(row)) for row in rows],
+        pending=store.count_pending(ctx.db, subscription_id),
+    )

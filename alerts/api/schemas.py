@@ -1,0 +1,236 @@
+"""Request and response bodies of the HTTP API (DESIGN.md section 5)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+
+from alerts.models import CATEGORIES, EVENT_TYPES
+from alerts.settings import parse_duration
+
+Category = Literal[CATEGORIES]  # type: ignore[valid-type]
+EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
+Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Language = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z]{2,3}$")]
+MIN_DIGEST_EVERY = 300.0
+_ALPHA2 = re.compile(r"^[A-Za-z]{2}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FiltersIn(_Strict):
+    """What to be alerted about; every filter left out matches everything."""
+
+    countries: list[str] = Field(default_factory=list, max_length=250, description="ISO 3166-1 alpha-2 codes")
+    categories: list[Category] = Field(default_factory=list)
+    event_types: list[EventType] = Field(default_factory=list)
+    min_score: float | None = Field(default=None, ge=0, le=1)
+    min_killed: int | None = Field(default=None, ge=0)
+    keywords: list[Keyword] = Field(default_factory=list, max_length=50)
+    languages: list[Language] = Field(default_factory=list, max_length=50)
+
+    @field_validator("countries")
+    @classmethod
+    def _iso_countries(cls, values: list[str]) -> list[str]:
+        out = []
+        for value in values:
+            if not isinstance(value, str) or not _ALPHA2.match(value) or not pycountry.countries.get(alpha_2=value):
+                raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
+            out.append(value.upper())
+        return out
+
+
+class DigestIn(_Strict):
+    """Digest schedule: every ``every`` (e.g. "1d", "6h"), phased at local ``at`` ("08:00") in ``timezone``."""
+
+    every: str = "1d"
+    at: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}$")
+    timezone: str = "UTC"
+
+    @field_validator("every")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        seconds = parse_duration(value)
+        if seconds < MIN_DIGEST_EVERY:
+            raise ValueError("a digest period must be at least 5 minutes")
+        return value
+
+    @field_validator("at")
+    @classmethod
+    def _clock_time(cls, value: str | None) -> str | None:
+        if value is not None:
+            time.fromisoformat(value)  # ValueError for "25:00"
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone such as 'Europe/Paris'") from None
+        return value
+
+
+Channel = Literal["email", "webhook"]
+Mode = Literal["instant", "digest"]
+Format = Literal["json", "slack", "teams", "text"]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+def _check_digest(mode: str | None, digest: DigestIn | None) -> None:
+    if mode == "digest" and digest is None:
+        raise ValueError("digest is required when mode is 'digest'")
+    if mode == "instant" and digest is not None:
+        raise ValueError("digest is only allowed when mode is 'digest'")
+
+
+class SubscriptionIn(_Strict):
+    """POST /subscriptions. Only ``channel`` and ``target`` are required."""
+
+    channel: Channel
+    target: str = Field(min_length=1, max_length=2000, description="an email address or an http(s) URL")
+    filters: FiltersIn = Field(default_factory=FiltersIn)
+    mode: Mode = "instant"
+    digest: DigestIn | None = None
+    format: Format = "json"
+    name: Name | None = None
+
+    @field_validator("target")
+    @classmethod
+    def _target(cls, value: str, info: ValidationInfo) -> str:
+        if any(c.isspace() or ord(c) < 32 for c in value):
+            raise ValueError("must not contain spaces or control characters")
+        if info.data.get("channel") == "email":
+            try:
+                # Syntax only: the daemon may run without DNS (DESIGN.md section 8).
+                return validate_email(value, check_deliverability=False).normalized
+            except EmailNotValidError as exc:
+                raise ValueError(f"not a valid email address: {exc}") from None
+        if not value.lower().startswith(("http://", "https://")):
+            raise ValueError("a webhook target must be an http:// or https:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SubscriptionIn:
+        _check_digest(self.mode, self.digest)
+        return self
+
+
+class SubscriptionPatch(_Strict):
+    """PATCH /subscriptions/{id}: channel and target cannot change (create a new subscription)."""
+
+    filters: FiltersIn | None = None
+    mode: Mode | None = None
+    digest: DigestIn | None = None
+    format: Format | None = None
+    name: Name | None = None
+
+
+class SubscriptionCreated(BaseModel):
+    """201 answer: the manage token and signing secret are shown this once."""
+
+    id: str
+    status: str
+    manage_token: str
+    signing_secret: str
+
+
+class SubscriptionOut(BaseModel):
+    """A subscription as its owner (or the admin) sees it."""
+
+    id: str
+    channel: str
+    target: str
+    name: str | None
+    format: str
+    mode: str
+    filters: dict[str, Any]
+    digest: dict[str, Any] | None
+    status: str
+    status_reason: str | None
+    created_at: datetime
+    confirmed_at: datetime | None
+    next_digest_at: datetime | None
+
+
+class SubscriptionList(BaseModel):
+    """GET /subscriptions (admin)."""
+
+    subscriptions: list[SubscriptionOut]
+    limit: int
+    offset: int
+
+
+class DeliveryOut(BaseModel):
+    """One delivery attempt."""
+
+    id: int
+    time: datetime
+    status: str
+    response_code: int | None
+    error: str | None
+    duration_ms: int | None
+    message_id: str
+    kind: str
+    event: str | None
+    incident_id: int | None
+    incident_version: int | None
+
+
+class DeliveryList(BaseModel):
+    """GET /subscriptions/{id}/deliveries."""
+
+    deliveries: list[DeliveryOut]
+    pending: int
+
+
+class LinkResult(BaseModel):
+    """JSON answer of the confirm and unsubscribe links."""
+
+    id: str
+    status: str
+    message: str
+
+
+class IncidentList(BaseModel):
+    """GET /incidents."""
+
+    incidents: list[dict[str, Any]]
+    limit: int
+    offset: int
+
+
+class FeedOut(BaseModel):
+    """A feed with its polling state."""
+
+    id: str
+    url: str
+    interval_seconds: int
+    language: str | None
+    fetch_articles: bool
+    origin: str
+    enabled: bool
+    last_poll_at: datetime | None
+    last_success_at: datetime | None
+    next_poll_at: datetime
+    last_status: str | None
+    last_http_status: int | None
+    last_error: str | None
+    error_count: int
+    polls: int
+    entries_seen: int
+
+
+class FeedListOut(BaseModel):
+    """GET /feeds."""
+
+    feeds: list[FeedOut]

@@ -1,0 +1,219 @@
+"""Subscription queries for the API: create (with its confirmation email), read, change, unsubscribe, log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from alerts.store.engine import Database
+from alerts.store.outbox import insert_outbox_rows
+from alerts.store.tables import DeliveryAttemptRow, OutboxRow, SubscriptionRow
+from alerts.subscriptions import DigestSpec
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionView:
+    """A subscription as its owner sees it (never the token hash)."""
+
+    id: str
+    channel: str
+    target: str
+    name: str | None
+    format: str
+    mode: str
+    filters: dict[str, Any]
+    digest: dict[str, Any] | None
+    status: str
+    status_reason: str | None
+    created_at: datetime
+    confirmed_at: datetime | None
+    next_digest_at: datetime | None
+    manage_token_hash: str
+
+
+def _view(row: SubscriptionRow) -> SubscriptionView:
+    return SubscriptionView(
+        id=row.id,
+        channel=row.channel,
+        target=row.target,
+        name=row.name,
+        format=row.format,
+        mode=row.mode,
+        filters=dict(row.filters or {}),
+        digest=dict(row.digest) if row.digest else None,
+        status=row.status,
+        status_reason=row.status_reason,
+        created_at=row.created_at,
+        confirmed_at=row.confirmed_at,
+        next_digest_at=row.next_digest_at,
+        manage_token_hash=row.manage_token_hash,
+    )
+
+
+def _next_digest(mode: str, digest: dict[str, Any] | None, now: datetime) -> datetime | None:
+    return DigestSpec.from_dict(digest).next_after(now) if mode == "digest" else None
+
+
+def create_subscription(db: Database, values: dict[str, Any], now: datetime) -> SubscriptionView:
+    """Insert a subscription; an email one also gets its confirmation queued in the same transaction."""
+    with db.session() as session:
+        row = SubscriptionRow(**values, created_at=now)
+        row.next_digest_at = _next_digest(row.mode, row.digest, now)
+        session.add(row)
+        session.flush()
+        if row.status == "pending_confirmation":
+            insert_outbox_rows(
+                session,
+                [{"subscription_id": row.id, "kind": "confirmation", "dedupe_key": f"confirmation:{row.id}"}],
+            )
+        return _view(row)
+
+
+def get_subscription(db: Database, subscription_id: str) -> SubscriptionView | None:
+    """One subscription, or None."""
+    with db.session() as session:
+        row = session.get(SubscriptionRow, subscription_id)
+        return _view(row) if row is not None else None
+
+
+def list_subscriptions(db: Database, limit: int = 100, offset: int = 0) -> list[SubscriptionView]:
+    """Every subscription, oldest first (admin)."""
+    with db.session() as session:
+        rows = session.scalars(
+            select(SubscriptionRow).order_by(SubscriptionRow.created_at, SubscriptionRow.id).limit(limit).offset(offset)
+        )
+        return [_view(row) for row in rows]
+
+
+def _drop_held(session: Session, subscription_id: str, reason: str) -> None:
+    session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.subscription_id == subscription_id, OutboxRow.status.in_(("pending", "held")))
+        .values(status="cancelled", last_error=reason)
+    )
+
+
+def update_subscription(
+    db: Database, subscription_id: str, changes: dict[str, Any], now: datetime
+) -> SubscriptionView | None:
+    """Apply changes (filters, mode, digest, format, name); None when the subscription does not exist."""
+    with db.session() as session:
+        row = session.get(SubscriptionRow, subscription_id)
+        if row is None:
+            return None
+        for key, value in changes.items():
+            setattr(row, key, value)
+        if row.mode != "digest":
+            row.digest = None
+            row.next_digest_at = None
+            # Items held for a digest that will never be sent again must not linger.
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.subscription_id == row.id, OutboxRow.status == "held")
+                .values(status="cancelled", last_error="digest mode switched off")
+            )
+        elif "digest" in changes or "mode" in changes:
+            row.next_digest_at = _next_digest(row.mode, row.digest, now)
+        return _view(row)
+
+
+def delete_subscription(db: Database, subscription_id: str) -> bool:
+    """Delete a subscription with its outbox rows and delivery log; False when it does not exist."""
+    with db.session() as session:
+        row = session.get(SubscriptionRow, subscription_id)
+        if row is None:
+            return False
+        # Explicit, not only ON DELETE CASCADE: SQLite enforces it only with the foreign_keys pragma on.
+        session.query(DeliveryAttemptRow).filter(DeliveryAttemptRow.subscription_id == row.id).delete()
+        session.query(OutboxRow).filter(OutboxRow.subscription_id == row.id).delete()
+        session.delete(row)
+        return True
+
+
+def confirm_subscription(db: Database, subscription_id: str, now: datetime) -> SubscriptionView | None:
+    """Double opt-in: a pending email subscription becomes active. Idempotent; other states are kept."""
+    with db.session() as session:
+        row = session.get(SubscriptionRow, subscription_id)
+        if row is None:
+            return None
+        if row.status == "pending_confirmation":
+            row.status = "active"
+            row.confirmed_at = now
+            row.next_digest_at = _next_digest(row.mode, row.digest, now)
+        return _view(row)
+
+
+def unsubscribe(db: Database, subscription_id: str, now: datetime) -> SubscriptionView | None:
+    """Stop every delivery to this subscription (kept, marked unsubscribed). Idempotent."""
+    with db.session() as session:
+        row = session.get(SubscriptionRow, subscription_id)
+        if row is None:
+            return None
+        if row.status != "unsubscribed":
+            row.status = "unsubscribed"
+            row.status_reason = f"unsubscribed at {now.isoformat()}"
+            _drop_held(session, row.id, "unsubscribed")
+        return _view(row)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryView:
+    """One delivery attempt as the log shows it."""
+
+    id: int
+    time: datetime
+    status: str
+    response_code: int | None
+    error: str | None
+    duration_ms: int | None
+    message_id: str
+    kind: str
+    event: str | None
+    incident_id: int | None
+    incident_version: int | None
+
+
+def list_deliveries(db: Database, subscription_id: str, limit: int = 100, offset: int = 0) -> list[DeliveryView]:
+    """The delivery log of one subscription, newest first."""
+    with db.session() as session:
+        pairs = session.execute(
+            select(DeliveryAttemptRow, OutboxRow)
+            .join(OutboxRow, OutboxRow.id == DeliveryAttemptRow.outbox_id)
+            .where(DeliveryAttemptRow.subscription_id == subscription_id)
+            .order_by(DeliveryAttemptRow.attempted_at.desc(), DeliveryAttemptRow.id.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        return [
+            DeliveryView(
+                id=attempt.id,
+                time=attempt.attempted_at,
+                status=attempt.status,
+                response_code=attempt.response_code,
+                error=attempt.error,
+                duration_ms=attempt.duration_ms,
+                message_id=row.message_id,
+                kind=row.kind,
+                event=row.event,
+                incident_id=row.incident_id,
+                incident_version=row.incident_version,
+            )
+            for attempt, row in pairs
+        ]
+
+
+def count_pending(db: Database, subscription_id: str) -> int:
+    """Messages still waiting to be delivered to this subscription."""
+    with db.session() as session:
+        return int(
+            session.scalar(
+                select(func.count(OutboxRow.id)).where(
+                    OutboxRow.subscription_id == subscription_id, OutboxRow.status == "pending"
+                )
+            )
+            or 0
+        )
