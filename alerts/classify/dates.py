@@ -65,8 +65,10 @@ def attack_date(texts: list[str], lex: Lexicon, published: datetime | date | Non
         words = [w.lower() for w in _WORD.findall(norm)]
         for i, w in enumerate(words):
             if w in lex.months:
-                if lex.lang == "en" and w in ("may", "march") and not (
-                    (i > 0 and words[i - 1].isdigit()) or (i + 1 < len(words) and words[i + 1].isdigit())
+                if (
+                    lex.lang == "en"
+                    and w in ("may", "march")
+                    and not ((i > 0 and words[i - 1].isdigit()) or (i + 1 < len(words) and words[i + 1].isdigit()))
                 ):
                     continue  # the verb "may", the noun "march"
                 found = _explicit(words, i, lex, ref)

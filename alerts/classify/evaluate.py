@@ -89,7 +89,9 @@ def evaluate(rows: list[dict], k: int = 5, seed: int = 7, long_test: bool = True
                 and rows[i]["lang"] == lang
                 and len(rows[i]["text"]) >= LONG_MIN_CHARS
             ]
-            notes = [i for i in test_idx if labels[i] and rows[i]["kind"] == "incident_note" and rows[i]["lang"] == lang]
+            notes = [
+                i for i in test_idx if labels[i] and rows[i]["kind"] == "incident_note" and rows[i]["lang"] == lang
+            ]
             untouched.extend((0, preds[i]) for i in hosts)
             if not hosts:
                 continue
@@ -103,14 +105,20 @@ def evaluate(rows: list[dict], k: int = 5, seed: int = 7, long_test: bool = True
     def sub(pred: Callable[[dict], bool]) -> dict[str, float]:
         return prf([pairs[i] for i, r in enumerate(rows) if pred(r)])
 
+    def field_is(name: str, value: str) -> Callable[[dict], bool]:
+        return lambda r: r[name] == value
+
+    def source_is(value: str) -> Callable[[dict], bool]:
+        return lambda r: r["id"].split(":")[0] == value
+
     result: dict[str, object] = {
         "n": len(rows),
         "folds": k,
         "pooled": prf(pairs),
-        "by_kind": {kd: sub(lambda r, kd=kd: r["kind"] == kd) for kd in sorted({r["kind"] for r in rows})},
-        "by_lang": {lg: sub(lambda r, lg=lg: r["lang"] == lg) for lg in sorted({r["lang"] for r in rows})},
+        "by_kind": {kd: sub(field_is("kind", kd)) for kd in sorted({r["kind"] for r in rows})},
+        "by_lang": {lg: sub(field_is("lang", lg)) for lg in sorted({r["lang"] for r in rows})},
         "mixed": sub(lambda r: r["id"].split(":")[0] in MIXED_SOURCES),
-        "by_mixed_source": {s: sub(lambda r, s=s: r["id"].split(":")[0] == s) for s in MIXED_SOURCES},
+        "by_mixed_source": {s: sub(source_is(s)) for s in MIXED_SOURCES},
         "long_planted": prf(planted) if planted else None,
         "long_untouched_fp": sum(p for _y, p in untouched),
         "long_untouched_n": len(untouched),
@@ -150,9 +158,7 @@ def format_report(res: dict[str, object], seed: dict[str, object] | None) -> str
         lp = res["long_planted"]
         out.append("long-article test (notes planted in held-out negative news articles, en+fr):")
         out.append(f"  planted found: {lp['tp']}/{lp['n']} (recall {lp['r']:.3f})")  # type: ignore[index]
-        out.append(
-            f"  untouched articles flagged: {res['long_untouched_fp']}/{res['long_untouched_n']}"
-        )
+        out.append(f"  untouched articles flagged: {res['long_untouched_fp']}/{res['long_untouched_n']}")
     if res.get("country_acc") is not None:
         out.append(f"field accuracy: country {res['country_acc']:.3f} on {res['country_n']} flagged positives")
     if seed is None:

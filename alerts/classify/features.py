@@ -124,7 +124,7 @@ def unit_features(sent: Sentence, neighbour_violence: bool) -> dict[str, float]:
     before = after = False
     for _c, ts, _te in sent.targets:
         ti = _token_index(sent.norm, ts)
-        for v, vs, _ve in sent.violence:
+        for _v, vs, _ve in sent.violence:
             d = _token_index(sent.norm, vs) - ti
             if abs(d) < best:
                 best = abs(d)

@@ -17,9 +17,8 @@ import yaml
 from alerts.classify.lexicon import normalize_arabic
 from config import LEXICON_DIR
 
-_CAP_SEQ = re.compile(
-    r"(?<![\w-])[A-ZÀ-ÖØ-Þ][\w'’.-]*(?:\s+(?:(?:al|el|de|du|la|di|des|del|y|ad|as|an|ash|ar|az)[- ])?[A-ZÀ-ÖØ-Þ][\w'’-]*){0,3}"
-)
+_PARTICLE = r"(?:(?:al|el|de|du|la|di|des|del|y|ad|as|an|ash|ar|az)[- ])"
+_CAP_SEQ = re.compile(rf"(?<![\w-])[A-ZÀ-ÖØ-Þ][\w'’.-]*(?:\s+{_PARTICLE}?[A-ZÀ-ÖØ-Þ][\w'’-]*){{0,3}}")
 _AR_WORD = re.compile("[\u0621-\u064a]+")
 _AR_CLITIC = re.compile("^(?:[وف]?[بلك]?ال|[وف]?لل|[وفبل])(?=[\u0621-\u064a]{3})")
 
@@ -76,9 +75,9 @@ class Gazetteer:
             place = Place(city["name"], cc, "city", float(city["latitude"]), float(city["longitude"]), pop)
             self._add(city["name"], place)
             for alt in city.get("alternatenames") or []:
-                if "\u0621" <= alt[:1] <= "\u064a":
-                    self._add(alt, place)
-                elif pop >= 50_000 and len(alt) >= 4 and alt[:1].isupper() and not alt.isupper() and fold(alt).isascii():
+                if "\u0621" <= alt[:1] <= "\u064a" or (
+                    pop >= 50_000 and len(alt) >= 4 and alt[:1].isupper() and not alt.isupper() and fold(alt).isascii()
+                ):
                     self._add(alt, place)
             country_ll.setdefault(cc, (place.lat, place.lon))
         for key, places in self.index.items():
@@ -141,9 +140,7 @@ def gazetteer() -> Gazetteer:
     return Gazetteer()
 
 
-def resolve(
-    evidence: list[str], title: str, body: list[str], lang: str
-) -> tuple[str | None, Place | None]:
+def resolve(evidence: list[str], title: str, body: list[str], lang: str) -> tuple[str | None, Place | None]:
     """Country code and attack place, preferring the evidence sentences, then the headline, then the body.
 
     A city whose country disagrees with a country named in the same evidence is re-resolved to a

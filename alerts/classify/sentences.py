@@ -14,7 +14,9 @@ _MOJIBAKE = re.compile("â€|Ã[\u0080-\u00ff]|Â ")
 _SPACES = re.compile(r"[ \t\u00a0\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
 # Cut after . ! ? ؟ … when the next chunk starts like a sentence; keeps "U.N." and "3.5" together.
 _SENT_END = re.compile(r"(?<=[.!?؟…])[\"'”»)]*\s+(?=[\"“«(¿¡]?[A-ZÀ-ÖØ-Þ0-9\u0600-\u06ff])")
-_ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Gen|Col|Lt|Sgt|Capt|Gov|Sen|Rep|St|No|Mt|Jan|Feb|Aug|Sept|Oct|Nov|Dec)|\b[A-Z])\.$")
+_ABBREV = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Gen|Col|Lt|Sgt|Capt|Gov|Sen|Rep|St|No|Mt|Jan|Feb|Aug|Sept|Oct|Nov|Dec)|\b[A-Z])\.$"
+)
 _TOKEN = re.compile(r"[\w'’-]+", re.UNICODE)
 _DIGITS = re.compile(r"\d+")
 _ARABIC = re.compile("[\u0600-\u06ff]")

@@ -1,0 +1,113 @@
+"""`aidwatch classify [FILE|-]` (DESIGN.md section 3).
+
+Input: JSON lines ``{"id", "title", "text"}`` (optional ``lang`` and ``published`` ISO date are honoured),
+or a plain-text file, which is one document (id = the file name, no title). The mode is decided by the
+first non-blank line: a JSON object means JSON lines.
+
+Output: one JSON line per document, ``Verdict.as_json(id)``, in input order.
+
+Errors: a line that is not a JSON object, or has neither ``title`` nor ``text``, is reported on stderr
+as ``line N: <reason>`` and skipped; the run goes on and exits 1 at the end. Exit 0 when every line was
+classified, 2 when the input cannot be read.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO
+
+from alerts.classify import get_classifier
+from alerts.classify.verdict import DEFAULT_THRESHOLD
+
+
+def _published(value: object) -> date | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+
+
+def _open(infile: str | Path | IO[str]) -> tuple[Iterable[str], str]:
+    if not isinstance(infile, str | Path):
+        return infile, getattr(infile, "name", "-")
+    if str(infile) == "-":
+        return sys.stdin, "-"
+    path = Path(infile)
+    return path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True), path.name
+
+
+def run_classify(
+    infile: str | Path | IO[str],
+    outfile: IO[str] | None = None,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    errfile: IO[str] | None = None,
+) -> int:
+    """Classify every document of ``infile`` and write one JSON line each to ``outfile``; return the exit code."""
+    out = outfile if outfile is not None else sys.stdout
+    err = errfile if errfile is not None else sys.stderr
+    try:
+        lines, name = _open(infile)
+        it = iter(lines)
+        head: list[str] = []
+        for line in it:
+            head.append(line)
+            if line.strip():
+                break
+    except OSError as exc:
+        print(f"cannot read {infile}: {exc}", file=err)
+        return 2
+    clf = get_classifier(threshold)
+    first = head[-1].strip() if head else ""
+    if not first.startswith("{"):
+        text = "".join(head) + "".join(it)
+        if not text.strip():
+            print("no input", file=err)
+            return 1
+        out.write(json.dumps(clf.classify("", text).as_json(name), ensure_ascii=False) + "\n")
+        return 0
+    failed = 0
+    lineno = len(head) - 1
+    for line in [head[-1], *it]:
+        lineno += 1
+        if not line.strip():
+            continue
+        try:
+            doc = json.loads(line)
+        except json.JSONDecodeError as exc:
+            print(f"line {lineno}: invalid JSON: {exc.msg}", file=err)
+            failed += 1
+            continue
+        if not isinstance(doc, dict) or not (isinstance(doc.get("title"), str) or isinstance(doc.get("text"), str)):
+            print(f"line {lineno}: expected an object with a string 'title' or 'text'", file=err)
+            failed += 1
+            continue
+        lang = doc.get("lang") if isinstance(doc.get("lang"), str) else None
+        verdict = clf.classify(
+            str(doc.get("title") or ""),
+            str(doc.get("text") or ""),
+            lang=lang,
+            published=_published(doc.get("published")),
+        )
+        out.write(json.dumps(verdict.as_json(doc.get("id", lineno)), ensure_ascii=False) + "\n")
+        out.flush()
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry point: ``python -m alerts.classify.cli [FILE|-]``."""
+    args = sys.argv[1:] if argv is None else argv
+    return run_classify(args[0] if args else "-", sys.stdout)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
