@@ -17,7 +17,7 @@ from alerts.settings import parse_duration
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
 EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
 Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Language = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z]{2,3}$")]
+Language = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z]{2,3}$")]
 MIN_DIGEST_EVERY = 300.0
 _ALPHA2 = re.compile(r"^[A-Za-z]{2}$")
 
