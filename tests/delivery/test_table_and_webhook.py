@@ -1,0 +1,75 @@
+"""The operators' subscriptions table, and webhook signing / Retry-After details."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from alerts.delivery.webhook import parse_retry_after, sign
+from alerts.store import Database
+from alerts.store.outbox import ClaimedMessage, claim_due, finish_attempt
+from alerts.subscriptions import format_subscriptions_table, queue_alerts
+from tests.support.alerting import add_subscription, make_incident, store_incident
+from tests.support.webhook_receiver import verify_standard_webhook
+
+
+def test_table_lists_status_and_last_delivery(db: Database) -> None:
+    assert format_subscriptions_table(db) == "no subscriptions"
+    hook = add_subscription(db, target="https://hooks.example.org/aidwatch")
+    add_subscription(db, channel="email", target="desk@example.org", status="pending_confirmation")
+    incident = make_incident()
+    store_incident(db, incident)
+    with db.session() as session:
+        queue_alerts(session, incident, "incident.created")
+    when = datetime(2026, 11, 27, 9, 15, tzinfo=UTC)
+    (claimed,) = claim_due(db, "w", when, 10, timedelta(seconds=60))
+    assert isinstance(claimed, ClaimedMessage)
+    finish_attempt(db, claimed, "w", now=when, status="delivered", response_code=200, error=None, duration_ms=12)
+    lines = format_subscriptions_table(db).splitlines()
+    assert lines[0].split() == ["ID", "CHANNEL", "TARGET", "MODE", "FORMAT", "STATUS", "LAST", "DELIVERY"]
+    hook_line = next(line for line in lines if hook.id in line)
+    assert "active" in hook_line and "2026-11-27 09:15:00Z delivered" in hook_line
+    email_line = next(line for line in lines if "desk@example.org" in line)
+    assert "pending_confirmation" in email_line and email_line.rstrip().endswith("-")
+
+
+def test_signature_matches_the_standard_webhooks_example() -> None:
+    # The example from the Standard Webhooks specification's reference libraries.
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    msg_id, timestamp = "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330
+    body = b'{"test": 2432232314}'
+    assert sign(secret, msg_id, timestamp, body) == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+
+def test_signature_verifies_independently() -> None:
+    secret = "whsec_" + base64.b64encode(b"k" * 32).decode()
+    body = b'{"type":"incident.created"}'
+    now = int(datetime.now(UTC).timestamp())
+    header = sign(secret, "msg_1", now, body)
+    headers = {"webhook-id": "msg_1", "webhook-timestamp": str(now), "webhook-signature": header}
+    assert verify_standard_webhook(secret, headers, body)
+    assert not verify_standard_webhook(secret, headers, body + b" ")
+    assert not verify_standard_webhook(secret, {**headers, "webhook-id": "msg_2"}, body)
+    expected = base64.b64encode(hmac.new(b"k" * 32, f"msg_1.{now}.".encode() + body, hashlib.sha256).digest())
+    assert header == "v1," + expected.decode()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("120", 120.0),
+        ("0", 0.0),
+        ("Fri, 27 Nov 2026 08:02:00 GMT", 120.0),
+        ("Fri, 27 Nov 2026 07:00:00 GMT", 0.0),
+        ("soon", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_retry_after(value: str | None, expected: float | None) -> None:
+    now = datetime(2026, 11, 27, 8, 0, tzinfo=UTC).timestamp()
+    assert parse_retry_after(value, now=now) == expected
