@@ -72,7 +72,8 @@ def evaluate(rows: list[dict], k: int = 5, seed: int = 7, long_test: bool = True
         model = train_calibrated([rows[i] for i in train_idx], [bags[i] for i in train_idx])
         clf = Classifier(model=model)
         for i in test_idx:
-            scores[i] = model.calibrate(doc_logit(model, bags[i]))
+            m = model.for_lang(rows[i]["lang"])
+            scores[i] = m.calibrate(doc_logit(m, bags[i]))
             preds[i] = int(scores[i] >= clf.threshold)
             gold = _country_code(rows[i].get("country"))
             if labels[i] and preds[i] and gold:
@@ -99,7 +100,8 @@ def evaluate(rows: list[dict], k: int = 5, seed: int = 7, long_test: bool = True
                 host = rows[rng.choice(hosts)]
                 text = _plant(rows[n]["text"], host["text"], rng)
                 bag = [u.feats for u in analyse(host.get("title") or "", text, load_lexicon(lang)).units]
-                planted.append((1, int(model.calibrate(doc_logit(model, bag)) >= clf.threshold)))
+                m = model.for_lang(lang)
+                planted.append((1, int(m.calibrate(doc_logit(m, bag)) >= clf.threshold)))
     pairs = list(zip(labels, preds, strict=True))
 
     def sub(pred: Callable[[dict], bool]) -> dict[str, float]:

@@ -122,16 +122,21 @@ def unit_features(sent: Sentence, neighbour_violence: bool) -> dict[str, float]:
     # Distance in tokens between the nearest victim-role target and violence word.
     best = 10_000
     before = after = False
-    for _c, ts, _te in sent.targets:
+    for c, ts, _te in sent.targets:
         ti = _token_index(sent.norm, ts)
-        for _v, vs, _ve in sent.violence:
+        for v, vs, _ve in sent.violence:
             d = _token_index(sent.norm, vs) - ti
+            if abs(d) <= PROX_NEAR:
+                # Which kind of target meets which kind of violence: language-independent evidence.
+                f[f"cv:{c}|{v}"] = 1.0
             if abs(d) < best:
                 best = abs(d)
             if -PROX_NEAR <= d < 0:
                 before = True
             elif 0 < d <= PROX_NEAR:
                 after = True
+    if best <= 2:
+        f["prox_adj"] = 1.0
     if best <= PROX_NEAR:
         f["prox_near"] = 1.0
     elif best <= 3 * PROX_NEAR:

@@ -80,14 +80,63 @@ class SentenceModel:
             meta=meta,
         )
 
+
+
+LEXICAL_PREFIXES = ("w:", "b:")
+
+
+@dataclass(slots=True)
+class ModelSet:
+    """Two fitted sentence models and which languages use which.
+
+    ``lexical`` also weighs the sentence's words and is used for languages with enough labelled
+    positives (English, Arabic). ``core`` sees only the language-independent lexicon features (target role,
+    violence type, proximity, neutral spans, cues), so what it learnt from English notes carries over
+    to French, Spanish and Arabic, whose dev rows are nearly all negatives and would otherwise teach
+    their words "never an attack".
+    """
+
+    lexical: SentenceModel
+    core: SentenceModel
+    lexical_langs: tuple[str, ...] = ("en", "ar")
+    meta: dict[str, object] = field(default_factory=dict)
+
+    def for_lang(self, lang: str | None) -> SentenceModel:
+        """The model that judges documents in ``lang``."""
+        return self.lexical if lang in self.lexical_langs else self.core
+
+    def to_json(self) -> dict[str, object]:
+        """Serialisable form."""
+        return {
+            "meta": self.meta,
+            "lexical_langs": list(self.lexical_langs),
+            "models": {"lexical": self.lexical.to_json(), "core": self.core.to_json()},
+        }
+
     @classmethod
-    def load(cls, path: Path | str | None = None) -> SentenceModel:
+    def from_json(cls, data: dict[str, object]) -> ModelSet:
+        """Inverse of ``to_json``."""
+        models = data["models"]
+        assert isinstance(models, dict)
+        langs = data.get("lexical_langs") or ["en"]
+        assert isinstance(langs, list)
+        meta = data.get("meta") or {}
+        assert isinstance(meta, dict)
+        return cls(
+            lexical=SentenceModel.from_json(models["lexical"]),
+            core=SentenceModel.from_json(models["core"]),
+            lexical_langs=tuple(str(x) for x in langs),
+            meta=meta,
+        )
+
+    @classmethod
+    def load(cls, path: Path | str | None = None) -> ModelSet:
         """Read model.json (or another path)."""
         with Path(path or MODEL_PATH).open(encoding="utf-8") as fh:
             return cls.from_json(json.load(fh))
 
     def save(self, path: Path | str | None = None) -> None:
-        """Write model.json with one weight per line so diffs stay readable."""
+        """Write model.json, one weight per line so diffs stay readable."""
         Path(path or MODEL_PATH).write_text(
-            json.dumps(self.to_json(), ensure_ascii=False, indent=0, sort_keys=False) + "\n", encoding="utf-8"
+            json.dumps(self.to_json(), ensure_ascii=False, indent=0) + "\n", encoding="utf-8"
         )

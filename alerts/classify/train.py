@@ -18,7 +18,7 @@ from pathlib import Path
 
 from alerts.classify.features import analyse
 from alerts.classify.lexicon import lexicon_versions, load_lexicon
-from alerts.classify.model import MODEL_PATH, NO_UNIT_LOGIT, SentenceModel
+from alerts.classify.model import LEXICAL_PREFIXES, MODEL_PATH, NO_UNIT_LOGIT, ModelSet, SentenceModel
 
 REPO = Path(__file__).resolve().parents[2]
 DEV_PATH = REPO / ".." / "shared" / "corpus" / "dev.jsonl"
@@ -63,12 +63,19 @@ def _prune(bags: Sequence[Bag]) -> set[str]:
     return {f for f, n in df.items() if n >= MIN_DF or not f.startswith(("w:", "b:"))}
 
 
-def fit_units(bags: Sequence[Bag], labels: Sequence[int], c_reg: float = C_REG) -> SentenceModel:
-    """Multiple-instance logistic regression over candidate sentences (no calibration yet)."""
+def fit_units(
+    bags: Sequence[Bag], labels: Sequence[int], c_reg: float = C_REG, lexical: bool = True
+) -> SentenceModel:
+    """Multiple-instance logistic regression over candidate sentences (no calibration yet).
+
+    With ``lexical=False`` the words of the sentence are left out (the ``core`` model).
+    """
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
     vocab = _prune(bags)
+    if not lexical:
+        vocab = {f for f in vocab if not f.startswith(LEXICAL_PREFIXES)}
     model: SentenceModel | None = None
     for _round in range(MIL_ROUNDS):
         xs: list[dict[str, float]] = []
@@ -122,17 +129,28 @@ def folds(rows: Sequence[dict], k: int = 5, seed: int = SEED) -> list[tuple[list
     return [(list(a), list(b)) for a, b in skf.split(list(range(len(rows))), y, groups)]
 
 
-def train_calibrated(rows: Sequence[dict], bags: Sequence[Bag], c_reg: float = C_REG) -> SentenceModel:
-    """Fit on all rows; the Platt scaling comes from 3-fold grouped out-of-fold logits."""
+def train_calibrated(rows: Sequence[dict], bags: Sequence[Bag], c_reg: float = C_REG) -> ModelSet:
+    """Fit both models on all rows; Platt scaling comes from 3-fold grouped out-of-fold logits.
+
+    The lexical model is calibrated on the rows of the languages it serves, the core model on all rows.
+    """
     labels = [int(r["label"]) for r in rows]
-    oof = [0.0] * len(rows)
+    langs = ModelSet.__dataclass_fields__["lexical_langs"].default
+    oof_lex = [0.0] * len(rows)
+    oof_core = [0.0] * len(rows)
     for tr, te in folds(rows, k=3, seed=SEED + 1):
-        m = fit_units([bags[i] for i in tr], [labels[i] for i in tr], c_reg)
+        tb, tl = [bags[i] for i in tr], [labels[i] for i in tr]
+        m_lex = fit_units(tb, tl, c_reg, lexical=True)
+        m_core = fit_units(tb, tl, c_reg, lexical=False)
         for i in te:
-            oof[i] = doc_logit(m, bags[i])
-    model = fit_units(bags, labels, c_reg)
-    model.platt_a, model.platt_b = fit_platt(oof, labels)
-    return model
+            oof_lex[i] = doc_logit(m_lex, bags[i])
+            oof_core[i] = doc_logit(m_core, bags[i])
+    lexical = fit_units(bags, labels, c_reg, lexical=True)
+    core = fit_units(bags, labels, c_reg, lexical=False)
+    served = [i for i, r in enumerate(rows) if r.get("lang") in langs] or list(range(len(rows)))
+    lexical.platt_a, lexical.platt_b = fit_platt([oof_lex[i] for i in served], [labels[i] for i in served])
+    core.platt_a, core.platt_b = fit_platt(oof_core, labels)
+    return ModelSet(lexical=lexical, core=core, lexical_langs=langs)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,10 +171,11 @@ def main(argv: list[str] | None = None) -> int:
         "rows": len(rows),
         "c": args.c,
         "lexicons": lexicon_versions(),
-        "features": len(model.weights),
     }
     model.save(args.out)
-    print(f"wrote {args.out}: {len(model.weights)} weights, platt=({model.platt_a:.3f}, {model.platt_b:.3f})")
+    print(
+        f"wrote {args.out}: lexical {len(model.lexical.weights)} weights, core {len(model.core.weights)} weights"
+    )
     return 0
 
 

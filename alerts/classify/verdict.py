@@ -8,7 +8,7 @@ from pathlib import Path
 from alerts.classify.dates import attack_date, is_historical
 from alerts.classify.features import Analysis, Unit, analyse, spans
 from alerts.classify.lexicon import LANGUAGES, load_lexicon
-from alerts.classify.model import NO_UNIT_LOGIT, SentenceModel
+from alerts.classify.model import NO_UNIT_LOGIT, ModelSet, SentenceModel
 from alerts.classify.numbers import casualties
 from alerts.classify.places import resolve
 from alerts.classify.sentences import detect_language
@@ -32,18 +32,23 @@ class Classifier:
         self,
         threshold: float = DEFAULT_THRESHOLD,
         model_path: Path | str | None = None,
-        model: SentenceModel | None = None,
+        model: ModelSet | None = None,
     ) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must be within 0..1, got {threshold}")
         self.threshold = threshold
-        self.model = model if model is not None else SentenceModel.load(model_path)
+        self.models = model if model is not None else ModelSet.load(model_path)
         for lang in LANGUAGES:  # compile every lexicon now, not on the first document of each language
             load_lexicon(lang)
 
+    def model_for(self, lang: str) -> SentenceModel:
+        """The sentence model used for documents in ``lang``."""
+        return self.models.for_lang(lang)
+
     def score_units(self, analysis: Analysis) -> list[tuple[float, Unit]]:
         """(logit, unit) for each candidate sentence, best first."""
-        scored = [(self.model.logit(u.feats), u) for u in analysis.units]
+        model = self.models.for_lang(analysis.lang)
+        scored = [(model.logit(u.feats), u) for u in analysis.units]
         scored.sort(key=lambda su: -su[0])
         return scored
 
@@ -62,10 +67,11 @@ class Classifier:
         lex = load_lexicon(lang)
         analysis = analyse(title, text, lex)
         scored = self.score_units(analysis)
+        model = self.models.for_lang(lang)
         best = scored[0][0] if scored else NO_UNIT_LOGIT
-        score = self.model.calibrate(best)
+        score = model.calibrate(best)
         is_attack = score >= self.threshold
-        chosen = [u for lg, u in scored if self.model.calibrate(lg) >= self.threshold][:MAX_EVIDENCE]
+        chosen = [u for lg, u in scored if model.calibrate(lg) >= self.threshold][:MAX_EVIDENCE]
         if not chosen and scored:
             chosen = [scored[0][1]]
         chosen.sort(key=lambda u: u.index)
