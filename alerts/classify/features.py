@@ -93,7 +93,7 @@ def _token_index(text: str, pos: int) -> int:
     return text.count(" ", 0, pos)
 
 
-def unit_features(sent: Sentence, neighbour_violence: bool) -> dict[str, float]:
+def unit_features(sent: Sentence, neighbour_violence: bool, stop: frozenset[str] = frozenset()) -> dict[str, float]:
     """Binary features of one candidate sentence: lexicon roles first, then its words."""
     f: dict[str, float] = {}
     for cat in sent.categories:
@@ -150,8 +150,10 @@ def unit_features(sent: Sentence, neighbour_violence: bool) -> dict[str, float]:
         f["long_sentence"] = 1.0
     prev = "<s>"
     for t in toks:
-        f["w:" + t] = 1.0
-        f["b:" + prev + "_" + t] = 1.0
+        if t not in stop:
+            f["w:" + t] = 1.0
+        if not (t in stop and (prev in stop or prev == "<s>")):
+            f["b:" + prev + "_" + t] = 1.0
         prev = t
     return f
 
@@ -175,5 +177,5 @@ def analyse(title: str, text: str, lex: Lexicon) -> Analysis:
         neighbour = prev_v or next_v or title_v
         if not sent.violence and not neighbour:
             continue
-        units.append(Unit(index=i, sentence=sent, feats=unit_features(sent, neighbour)))
+        units.append(Unit(index=i, sentence=sent, feats=unit_features(sent, neighbour, lex.stopwords)))
     return Analysis(lang=lex.lang, sentences=sents, units=units)

@@ -97,6 +97,7 @@ class Lexicon:
     months: dict[str, int]
     relative_days: dict[str, int]
     function_words: frozenset[str]
+    stopwords: frozenset[str]
     not_places: frozenset[str]
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -150,6 +151,7 @@ def load_lexicon(lang: str, lexicon_dir: str | None = None) -> Lexicon:
         months=_words(data, "months"),
         relative_days=_words(data, "relative_days"),
         function_words=frozenset(normalize_arabic(str(w)) for w in data.get("function_words") or []),
+        stopwords=frozenset(normalize_arabic(str(w)).lower() for w in data.get("stopwords") or []),
         not_places=frozenset(str(w) for w in data.get("not_places") or []),
         raw=data,
     )
