@@ -1,10 +1,12 @@
 """Email channel: multipart text + HTML over SMTP (aiosmtplib), with RFC 8058 one-click unsubscribe.
 
-Transient SMTP answers (4xx) and connection problems are retried; permanent ones (5xx) fail the message.
+Transient SMTP answers (4xx) and connection problems are retried; permanent ones (5xx) fail the message,
+except authentication failures, which are our configuration's fault and are retried.
 """
 
 from __future__ import annotations
 
+import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -41,8 +43,10 @@ def _classify(code: int, text: str) -> SendResult:
 class EmailChannel:
     """Sends through the configured SMTP server: STARTTLS, implicit TLS and auth per ``[smtp]``."""
 
-    def __init__(self, settings: SmtpSettings) -> None:
+    def __init__(self, settings: SmtpSettings, tls_context: ssl.SSLContext | None = None) -> None:
         self.settings = settings
+        # None: the system trust store. Tests (and private CAs) pass their own context.
+        self.tls_context = tls_context
 
     async def send(self, message: Message) -> SendResult:
         """One SMTP transaction for one recipient."""
@@ -58,7 +62,11 @@ class EmailChannel:
                 # False, not None: with security "none" aiosmtplib must not upgrade opportunistically.
                 start_tls=smtp.security == "starttls",
                 timeout=smtp.timeout,
+                tls_context=self.tls_context,
             )
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            # Our credentials, not the recipient: retried so alerts survive until the operator fixes them.
+            return SendResult("retry", response_code=exc.code, error=f"SMTP authentication failed: {exc.message}"[:500])
         except aiosmtplib.SMTPRecipientsRefused as exc:
             refused = exc.recipients[0] if exc.recipients else None
             if refused is None:

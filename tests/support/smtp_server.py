@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
+import ssl
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 
 @dataclass
 class CapturedMail:
-    """One message as the server received it."""
+    """One message as the server received it, with how the session was secured and who logged in."""
 
     envelope_from: str
     recipients: list[str]
     raw: bytes
+    tls: bool = False
+    login: str | None = None
 
     @property
     def message(self) -> EmailMessage:
@@ -47,8 +59,12 @@ class CapturingHandler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         """Capture the message."""
+        login = session.auth_data.login.decode() if getattr(session, "auth_data", None) else None
+        # STARTTLS sessions record it in session.ssl; implicit TLS shows only on the transport.
+        tls = session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None
+        mail = CapturedMail(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, tls, login)
         with self.condition:
-            self.messages.append(CapturedMail(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+            self.messages.append(mail)
             self.condition.notify_all()
         return "250 Message accepted"
 
@@ -69,20 +85,84 @@ def free_port() -> int:
 
 @dataclass
 class SmtpServer:
-    """A running capture server: ``host``, ``port`` and its ``handler``."""
+    """A running capture server: ``host``, ``port``, its ``handler`` and a client context trusting it."""
 
     host: str
     port: int
     handler: CapturingHandler
+    client_tls: ssl.SSLContext | None = None
+
+
+def self_signed_tls() -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server context with a fresh self-signed certificate for 127.0.0.1, and a client context trusting it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        cert_file, key_file = Path(folder) / "cert.pem", Path(folder) / "key.pem"
+        cert_file.write_bytes(cert_pem)
+        key_file.write_bytes(key_pem)
+        server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        server.load_cert_chain(cert_file, key_file)
+    client = ssl.create_default_context(cadata=cert_pem.decode())
+    return server, client
+
+
+def _authenticator(credentials: tuple[str, str]) -> Any:
+    def check(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and (
+                auth_data.login.decode(),
+                auth_data.password.decode(),
+            )
+            == credentials
+        )
+        return AuthResult(success=ok, handled=False, auth_data=auth_data)
+
+    return check
 
 
 @contextmanager
-def smtp_server() -> Iterator[SmtpServer]:
-    """Run an aiosmtpd server in its own thread for the duration of the block."""
+def smtp_server(security: str = "none", credentials: tuple[str, str] | None = None) -> Iterator[SmtpServer]:
+    """Run an aiosmtpd server in its own thread for the duration of the block.
+
+    ``security`` is "none", "starttls" (STARTTLS required before MAIL) or "tls" (implicit TLS);
+    ``credentials`` makes AUTH mandatory with that login and password.
+    """
     handler = CapturingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    kwargs: dict[str, Any] = {}
+    client_tls = None
+    if security != "none":
+        server_tls, client_tls = self_signed_tls()
+        if security == "starttls":
+            kwargs.update(tls_context=server_tls, require_starttls=True)
+        else:
+            kwargs.update(ssl_context=server_tls)
+    if credentials is not None:
+        # aiosmtpd only knows STARTTLS sessions as TLS; an implicit-TLS session is encrypted all along.
+        kwargs.update(
+            authenticator=_authenticator(credentials), auth_required=True, auth_require_tls=security == "starttls"
+        )
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
     controller.start()
     try:
-        yield SmtpServer(controller.hostname, controller.port, handler)
+        yield SmtpServer(controller.hostname, controller.port, handler, client_tls)
     finally:
         controller.stop()
