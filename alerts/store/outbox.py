@@ -52,10 +52,15 @@ def insert_outbox_rows(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     written = 0
-    # One statement per row: rowcount of a multi-row ON CONFLICT insert is not reliable on every driver.
+    # One statement per row with RETURNING: rowcount of ON CONFLICT inserts is -1 on some drivers (psycopg).
     for value in values:
-        stmt = insert(OutboxRow).values(**value).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        written += session.execute(stmt).rowcount or 0  # type: ignore[attr-defined]
+        stmt = (
+            insert(OutboxRow)
+            .values(**value)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(OutboxRow.id)
+        )
+        written += len(session.execute(stmt).all())
     return written
 
 

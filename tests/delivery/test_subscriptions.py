@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from alerts.links import check_link_token, link_secret, link_token
+from alerts.store import Database
 from alerts.store.tables import OutboxRow
 from alerts.subscriptions import Filters, queue_alerts
 from tests.support.alerting import add_subscription, make_incident, sqlite_database, store_incident
@@ -73,8 +75,8 @@ def _outbox(db: Any) -> list[OutboxRow]:
         return list(session.scalars(select(OutboxRow).order_by(OutboxRow.id)))
 
 
-def test_queue_alerts_one_row_per_version_and_matching_active_subscription(tmp_path: Path) -> None:
-    db = sqlite_database(tmp_path)
+def test_queue_alerts_one_row_per_version_and_matching_active_subscription(any_db: Database) -> None:
+    db = any_db
     incident = make_incident()
     store_incident(db, incident)
     match = add_subscription(db, filters={"countries": ["CD"]})
@@ -98,8 +100,8 @@ def test_queue_alerts_one_row_per_version_and_matching_active_subscription(tmp_p
     assert rows[1].payload["incident"]["casualties"]["killed"] == 4
 
 
-def test_queue_alerts_is_part_of_the_callers_transaction(tmp_path: Path) -> None:
-    db = sqlite_database(tmp_path)
+def test_queue_alerts_is_part_of_the_callers_transaction(any_db: Database) -> None:
+    db = any_db
     incident = make_incident()
     store_incident(db, incident)
     add_subscription(db)
@@ -134,3 +136,15 @@ def test_unknown_event_is_refused(tmp_path: Path) -> None:
     db = sqlite_database(tmp_path)
     with pytest.raises(ValueError), db.session() as session:
         queue_alerts(session, make_incident(), "incident.deleted")
+
+
+def test_link_secret_is_created_once_and_kept(any_db: Database) -> None:
+    with any_db.session() as session:
+        first = link_secret(session)
+    with any_db.session() as session:
+        assert link_secret(session) == first
+    assert len(first) >= 32
+    token = link_token(first, "confirm", "sub_1")
+    assert check_link_token(first, "confirm", "sub_1", token)
+    assert not check_link_token(first, "unsubscribe", "sub_1", token)
+    assert not check_link_token(first, "confirm", "sub_2", token)

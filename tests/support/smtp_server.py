@@ -7,6 +7,7 @@ import socket
 import ssl
 import tempfile
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -160,7 +161,10 @@ def smtp_server(security: str = "none", credentials: tuple[str, str] | None = No
         kwargs.update(
             authenticator=_authenticator(credentials), auth_required=True, auth_require_tls=security == "starttls"
         )
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
+    with warnings.catch_warnings():
+        # aiosmtpd warns about AUTH without STARTTLS; with implicit TLS the whole session is encrypted.
+        warnings.simplefilter("ignore", UserWarning)
+        controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
     controller.start()
     try:
         yield SmtpServer(controller.hostname, controller.port, handler, client_tls)
