@@ -22,7 +22,8 @@ _ACRONYM = re.compile(r"^[A-Z0-9.\\?-]+s?\??$")
 _AR_DIACRITICS = re.compile("[\u064b-\u0652\u0670\u0640]")
 _AR_MAP = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"})
 # Arabic attaches conjunctions, prepositions and the article to the word: allow them instead of \b.
-_AR_PREFIX = r"(?<![\u0621-\u064a])(?:[وف]?[بلك]?(?:ال)?|[وف]?لل)"
+_AR_CLITICS = r"(?:[وف]?[بلك]?(?:ال)?|[وف]?لل)"
+_AR_PREFIX = r"(?<![\u0621-\u064a])" + _AR_CLITICS
 
 
 def normalize_arabic(text: str) -> str:
@@ -123,10 +124,12 @@ def load_lexicon(lang: str, lexicon_dir: str | None = None) -> Lexicon:
     data = _read(folder / f"{lang}.yaml")
     targets_raw: dict[str, list[str]] = data.get("targets") or {}
     all_targets = [p for pats in targets_raw.values() for p in pats]
+    # Inside neutral spans an Arabic target word still carries its clitics ("الاسعاف", "للمستشفى").
+    pre = _AR_CLITICS if lang == "ar" else ""
     expand = {
-        "ANY": _inline(all_targets, lang),
-        "HEALTH": _inline(targets_raw.get("health", []), lang),
-        "CAMP": _inline(targets_raw.get("camp", []), lang),
+        "ANY": pre + _inline(all_targets, lang),
+        "HEALTH": pre + _inline(targets_raw.get("health", []), lang),
+        "CAMP": pre + _inline(targets_raw.get("camp", []), lang),
     }
     orgs_data = _read(folder / "organizations.yaml").get("organizations") or {}
     org_info: dict[str, Organization] = {}
