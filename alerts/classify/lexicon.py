@@ -125,7 +125,8 @@ def load_lexicon(lang: str, lexicon_dir: str | None = None) -> Lexicon:
     targets_raw: dict[str, list[str]] = data.get("targets") or {}
     all_targets = [p for pats in targets_raw.values() for p in pats]
     # Inside neutral spans an Arabic target word still carries its clitics ("الاسعاف", "للمستشفى").
-    pre = _AR_CLITICS if lang == "ar" else ""
+    # and a French one its elided article ("l'hôpital", "d'une ONG").
+    pre = _AR_CLITICS if lang == "ar" else "(?:[ldLD]['’])?" if lang == "fr" else ""
     expand = {
         "ANY": pre + _inline(all_targets, lang),
         "HEALTH": pre + _inline(targets_raw.get("health", []), lang),

@@ -81,7 +81,6 @@ class SentenceModel:
         )
 
 
-
 LEXICAL_PREFIXES = ("w:", "b:")
 
 

@@ -63,9 +63,7 @@ def _prune(bags: Sequence[Bag]) -> set[str]:
     return {f for f, n in df.items() if n >= MIN_DF or not f.startswith(("w:", "b:"))}
 
 
-def fit_units(
-    bags: Sequence[Bag], labels: Sequence[int], c_reg: float = C_REG, lexical: bool = True
-) -> SentenceModel:
+def fit_units(bags: Sequence[Bag], labels: Sequence[int], c_reg: float = C_REG, lexical: bool = True) -> SentenceModel:
     """Multiple-instance logistic regression over candidate sentences (no calibration yet).
 
     With ``lexical=False`` the words of the sentence are left out (the ``core`` model).
@@ -92,6 +90,11 @@ def fit_units(
             for feats in keep:
                 xs.append({k: v for k, v in feats.items() if k in vocab})
                 ys.append(int(y))
+        if len(set(ys)) < 2:
+            # A tiny training set can lack negatives with a candidate sentence; an empty one stands in.
+            missing = 0 if ys and ys[0] == 1 else 1
+            xs.append({})
+            ys.append(missing)
         vec = DictVectorizer()
         x = vec.fit_transform(xs)
         clf = LogisticRegression(C=c_reg, max_iter=2000, class_weight="balanced")
@@ -114,6 +117,8 @@ def fit_platt(logits: Sequence[float], labels: Sequence[int]) -> tuple[float, fl
     """Platt scaling of document logits to probabilities."""
     from sklearn.linear_model import LogisticRegression
 
+    if len(set(labels)) < 2:
+        return 1.0, 0.0
     lr = LogisticRegression(C=100.0)
     lr.fit([[v] for v in logits], list(labels))
     return float(lr.coef_[0][0]), float(lr.intercept_[0])
@@ -173,9 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         "lexicons": lexicon_versions(),
     }
     model.save(args.out)
-    print(
-        f"wrote {args.out}: lexical {len(model.lexical.weights)} weights, core {len(model.core.weights)} weights"
-    )
+    print(f"wrote {args.out}: lexical {len(model.lexical.weights)} weights, core {len(model.core.weights)} weights")
     return 0
 
 

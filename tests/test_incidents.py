@@ -1,0 +1,107 @@
+"""Pure incident merge rules (alerts/incidents.py), table-driven."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from alerts.incidents import IncidentKey, haversine_km, merge_facts, same_incident
+from alerts.models import Verdict
+
+D = date(2024, 5, 10)
+
+
+def _existing(**kw: object) -> IncidentKey:
+    base: dict[str, object] = dict(
+        country_code="SS",
+        occurred_on=D,
+        categories=["ngo"],
+        event_types=["armed_attack"],
+        location_name="Bentiu",
+        lat=9.23,
+        lon=29.83,
+        killed=2,
+        score=0.9,
+    )
+    base.update(kw)
+    return IncidentKey(**base)  # type: ignore[arg-type]
+
+
+def _report(**kw: object) -> Verdict:
+    base: dict[str, object] = dict(
+        is_attack=True,
+        score=0.8,
+        categories=["ngo"],
+        event_types=["armed_attack"],
+        country="SS",
+        location="Bentiu",
+        lat=9.23,
+        lon=29.83,
+        killed=2,
+        occurred_on=D,
+    )
+    base.update(kw)
+    return Verdict(**base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("report", "same"),
+    [
+        pytest.param(_report(), True, id="identical"),
+        pytest.param(_report(occurred_on=date(2024, 5, 12)), True, id="two-days-later"),
+        pytest.param(_report(occurred_on=date(2024, 5, 14)), False, id="four-days-later"),
+        pytest.param(_report(country="SD"), False, id="other-country"),
+        pytest.param(_report(categories=["health"]), False, id="no-category-overlap"),
+        pytest.param(_report(categories=["health", "ngo"]), True, id="category-overlap"),
+        pytest.param(_report(location="Rubkona", lat=9.27, lon=29.79), True, id="nearby-place-within-50km"),
+        pytest.param(_report(location="Juba", lat=4.85, lon=31.58), False, id="far-place"),
+        pytest.param(_report(location="bentiu", lat=None, lon=None), True, id="same-name-no-coordinates"),
+        pytest.param(_report(location=None, lat=None, lon=None), True, id="report-names-no-place-same-event"),
+        pytest.param(
+            _report(location=None, lat=None, lon=None, event_types=["kidnapping"]), False, id="no-place-other-event"
+        ),
+    ],
+)
+def test_same_incident(report: Verdict, same: bool) -> None:
+    assert same_incident(_existing(), report) is same
+
+
+def test_no_country_on_either_side_needs_a_place() -> None:
+    existing = _existing(country_code=None, location_name=None, lat=None, lon=None)
+    assert not same_incident(existing, _report(country=None, location=None, lat=None, lon=None))
+
+
+@pytest.mark.parametrize(
+    ("report", "changed", "expect"),
+    [
+        pytest.param(_report(), False, {}, id="same-facts"),
+        pytest.param(_report(killed=5), True, {"killed": 5}, id="toll-rises"),
+        pytest.param(_report(killed=1), False, {}, id="lower-toll-ignored"),
+        pytest.param(_report(perpetrator="SPLA-IO"), True, {"perpetrator": "SPLA-IO"}, id="perpetrator-named"),
+        pytest.param(_report(injured=3), True, {"injured": 3}, id="injured-learnt"),
+        pytest.param(
+            _report(event_types=["armed_attack", "arson"]),
+            True,
+            {"event_types": ["armed_attack", "arson"]},
+            id="new-event-type",
+        ),
+        pytest.param(_report(organizations=["MSF"]), False, {"organizations": ["MSF"]}, id="new-org-quiet"),
+    ],
+)
+def test_merge_facts(report: Verdict, changed: bool, expect: dict[str, object]) -> None:
+    fields, did_change = merge_facts(_existing(), report)
+    assert did_change is changed
+    for key, value in expect.items():
+        assert fields[key] == value
+    if not changed:
+        assert not {"killed", "injured", "kidnapped", "perpetrator", "location_name"} & set(fields)
+
+
+def test_new_location_changes_the_incident() -> None:
+    fields, changed = merge_facts(_existing(location_name=None, lat=None, lon=None), _report())
+    assert changed and fields["location_name"] == "Bentiu" and fields["lat"] == pytest.approx(9.23)
+
+
+def test_haversine() -> None:
+    assert haversine_km(0.0, 0.0, 0.0, 1.0) == pytest.approx(111.19, abs=0.1)
