@@ -82,6 +82,7 @@ class SentenceModel:
 
 
 LEXICAL_PREFIXES = ("w:", "b:")
+LEXICAL_LANGS: tuple[str, ...] = ("en", "ar")
 
 
 @dataclass(slots=True)
@@ -97,7 +98,7 @@ class ModelSet:
 
     lexical: SentenceModel
     core: SentenceModel
-    lexical_langs: tuple[str, ...] = ("en", "ar")
+    lexical_langs: tuple[str, ...] = LEXICAL_LANGS
     meta: dict[str, object] = field(default_factory=dict)
 
     def for_lang(self, lang: str | None) -> SentenceModel:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from alerts.classify.features import analyse
 from alerts.classify.lexicon import lexicon_versions, load_lexicon
-from alerts.classify.model import LEXICAL_PREFIXES, MODEL_PATH, NO_UNIT_LOGIT, ModelSet, SentenceModel
+from alerts.classify.model import LEXICAL_LANGS, LEXICAL_PREFIXES, MODEL_PATH, NO_UNIT_LOGIT, ModelSet, SentenceModel
 
 REPO = Path(__file__).resolve().parents[2]
 DEV_PATH = REPO / ".." / "shared" / "corpus" / "dev.jsonl"
@@ -140,7 +140,7 @@ def train_calibrated(rows: Sequence[dict], bags: Sequence[Bag], c_reg: float = C
     The lexical model is calibrated on the rows of the languages it serves, the core model on all rows.
     """
     labels = [int(r["label"]) for r in rows]
-    langs = ModelSet.__dataclass_fields__["lexical_langs"].default
+    langs = LEXICAL_LANGS
     oof_lex = [0.0] * len(rows)
     oof_core = [0.0] * len(rows)
     for tr, te in folds(rows, k=3, seed=SEED + 1):
