@@ -51,6 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:
+        # Per-tick and per-migration chatter would drown the lines an operator needs.
+        for noisy in ("alembic", "apscheduler", "scrapy", "py.warnings", "trafilatura", "httpx"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.command == "classify":
         from alerts.classify.cli import run_classify
 
@@ -65,12 +69,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from crawler.reactor import install_asyncio_reactor
 
         loop = install_asyncio_reactor()
-        with asyncio.Runner(loop_factory=lambda: loop) as runner:
-            if args.command == "serve":
-                from crawler.daemon import serve
+        try:
+            with asyncio.Runner(loop_factory=lambda: loop) as runner:
+                if args.command == "serve":
+                    from crawler.daemon import serve
 
-                return runner.run(serve(settings))
-            return runner.run(_crawl(settings, args.feed, args.json))
+                    return runner.run(serve(settings))
+                return runner.run(_crawl(settings, args.feed, args.json))
+        finally:
+            _stop_reactor_threads()
     if args.command == "feeds":
         return _feeds(settings)
     if args.command == "subscriptions":
@@ -84,6 +91,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("database is up to date")
         return 0
     raise AssertionError(args.command)
+
+
+def _stop_reactor_threads() -> None:
+    # The reactor is never run/stopped (asyncio owns the loop), so its thread pool, which
+    # Scrapy uses via deferToThread, is never stopped either; its threads would block exit.
+    from twisted.internet import reactor
+
+    pool = getattr(reactor, "threadpool", None)
+    if pool is not None:
+        pool.stop()
 
 
 def _database(settings: Settings):  # type: ignore[no-untyped-def]
