@@ -184,7 +184,7 @@ def _http_link(raw: Any) -> str | None:
 
 def _published(raw: Any) -> datetime | None:
     for name in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = raw.get(name)
+        value = dict.get(raw, name)  # plain dict access: skips feedparser's deprecated key aliasing
         if value:
             try:
                 # feedparser normalises dates to UTC struct_time.

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED_DIR = REPO_ROOT.parent / "shared"
@@ -145,7 +146,7 @@ def article_page(slug: str, paragraphs: int = 6) -> bytes:
 def rss(items: list[tuple[str, str]], *, title: str = "Test feed", extra: str = "") -> str:
     """A small RSS 2.0 document; ``items`` are (guid-or-link, title) pairs, links on this server."""
     parts = [
-        f"<item><title>{item_title}</title><link>{link}</link><guid>{link}</guid>"
+        f"<item><title>{item_title}</title><link>{escape(link)}</link><guid>{escape(link)}</guid>"
         f"<description>Summary of {item_title}</description>"
         "<pubDate>Fri, 20 Nov 2026 09:30:00 GMT</pubDate></item>"
         for link, item_title in items

@@ -1,0 +1,64 @@
+"""Pure tests of article text extraction and of Retry-After parsing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from crawler.extract import extract_text
+from crawler.middlewares import MAX_RETRY_AFTER, parse_retry_after
+from tests.support.feed_server import article_page
+
+
+def test_extracts_the_article_without_navigation_or_comments() -> None:
+    text = extract_text(article_page("clinic-raid"), "https://news.example/clinic-raid")
+    assert text is not None
+    assert "armed men attacked a clinic" in text
+    assert "buy cheap watches" not in text
+    assert "Home | World" not in text
+
+
+@pytest.mark.parametrize(
+    "html",
+    ["", "   ", "<html><body></body></html>", "<html><body><p>Too short.</p></body></html>", b"\xff\xfe\x00\x01"],
+)
+def test_nothing_worth_keeping_gives_none(html: str | bytes) -> None:
+    assert extract_text(html, "https://news.example/x") is None
+
+
+def test_input_is_capped() -> None:
+    page = article_page("big").decode()
+    padded = page.replace("<footer>", "<div>" + "<p>filler text here</p>" * 300_000 + "</div><footer>")
+    assert len(padded) > 3_000_000
+    # Still answers (the cap bounds the work); what it finds in the first megabytes is the article.
+    text = extract_text(padded, "https://news.example/big", max_html_bytes=200_000)
+    assert text is not None and "armed men attacked" in text
+
+
+def test_bytes_input_with_declared_charset() -> None:
+    page = article_page("latin").decode().replace("<head>", '<head><meta charset="iso-8859-1">')
+    page = page.replace("Report latin", "Rapport sur l'hôpital")
+    text = extract_text(page.encode("iso-8859-1"), "https://news.example/latin")
+    assert text is not None and "hôpital" in text
+
+
+NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("120", 120.0),
+        (b"30", 30.0),
+        ("Fri, 27 Nov 2026 08:05:00 GMT", 300.0),
+        ("Fri, 27 Nov 2026 07:00:00 GMT", 0.0),  # in the past
+        ("99999999999", MAX_RETRY_AFTER),
+        ("soon", None),
+        ("", None),
+        (None, None),
+        ("-5", None),
+    ],
+)
+def test_parse_retry_after(value: str | bytes | None, expected: float | None) -> None:
+    assert parse_retry_after(value, NOW) == expected
