@@ -138,6 +138,9 @@ def unit_features(sent: Sentence, neighbour_violence: bool, stop: frozenset[str]
         f["title"] = 1.0
     if len(sent.categories) > 1:
         f["multi_cat"] = 1.0
+    if "military_context" in sent.cues and any(c.startswith("camp") for c in sent.categories):
+        # "the camp" next to soldiers and barracks is usually a military one.
+        f["camp_military_context"] = 1.0
     # Distance in tokens between the nearest victim-role target and violence word.
     best = 10_000
     before = after = False
