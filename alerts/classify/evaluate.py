@@ -67,7 +67,7 @@ def evaluate(rows: list[dict], k: int = 5, seed: int = 7, long_test: bool = True
     rng = random.Random(seed)
     planted: list[tuple[int, int]] = []
     untouched: list[tuple[int, int]] = []
-    country_hits: list[bool] = []
+    country_hits: list[bool | None] = []  # None: the verdict gave no country
     for train_idx, test_idx in folds(rows, k=k, seed=seed):
         model = train_calibrated([rows[i] for i in train_idx], [bags[i] for i in train_idx])
         clf = Classifier(model=model)
@@ -78,7 +78,7 @@ def evaluate(rows: list[dict], k: int = 5, seed: int = 7, long_test: bool = True
             gold = _country_code(rows[i].get("country"))
             if labels[i] and preds[i] and gold:
                 v = clf.classify(rows[i].get("title") or "", rows[i]["text"], lang=rows[i]["lang"])
-                country_hits.append(v.country == gold)
+                country_hits.append(None if v.country is None else v.country == gold)
         if not long_test:
             continue
         for lang in ("en", "fr"):
@@ -124,8 +124,10 @@ def evaluate(rows: list[dict], k: int = 5, seed: int = 7, long_test: bool = True
         "long_planted": prf(planted) if planted else None,
         "long_untouched_fp": sum(p for _y, p in untouched),
         "long_untouched_n": len(untouched),
-        "country_acc": (sum(country_hits) / len(country_hits)) if country_hits else None,
+        "country_acc": (sum(1 for h in country_hits if h) / len(country_hits)) if country_hits else None,
         "country_n": len(country_hits),
+        "country_given": sum(1 for h in country_hits if h is not None),
+        "country_right_when_given": sum(1 for h in country_hits if h),
     }
     return result
 
@@ -162,7 +164,13 @@ def format_report(res: dict[str, object], seed: dict[str, object] | None) -> str
         out.append(f"  planted found: {lp['tp']}/{lp['n']} (recall {lp['r']:.3f})")  # type: ignore[index]
         out.append(f"  untouched articles flagged: {res['long_untouched_fp']}/{res['long_untouched_n']}")
     if res.get("country_acc") is not None:
-        out.append(f"field accuracy: country {res['country_acc']:.3f} on {res['country_n']} flagged positives")
+        given, right = int(res["country_given"]), int(res["country_right_when_given"])  # type: ignore[call-overload]
+        out.append(
+            f"field accuracy: country {res['country_acc']:.3f} of {res['country_n']} flagged positives with a source "
+            f"country; {right}/{given} = {right / max(1, given):.3f} when the verdict names one "
+            "(most notes name no place: the source's country column is metadata)"
+        )
+        out.append("  killed: dev.jsonl has no casualty column; checked on the seed below and in tests/classify")
     if seed is None:
         out.append("seed article: ../shared/seed not found, skipped")
     else:

