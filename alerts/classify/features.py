@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from alerts.classify.lexicon import Lexicon, normalize_arabic
 from alerts.classify.sentences import clean, split_sentences, tokens
 
+SHORT_DOC = 6  # sentences (headline included) up to which neighbours lend violence context
 PROX_NEAR = 6  # tokens between a target and a violence word that make them one clause, roughly
 
 
@@ -192,8 +193,11 @@ def analyse(title: str, text: str, lex: Lexicon) -> Analysis:
     for i, sent in enumerate(sents):
         if not sent.targets:
             continue
-        prev_v = i > 0 and not sents[i - 1].is_title and bool(ensure_violence(sents[i - 1], lex))
-        next_v = i + 1 < len(sents) and bool(ensure_violence(sents[i + 1], lex))
+        # Only short documents (a note, a headline + lead) lend violence across sentences: in a long
+        # article the sentence next door is usually another part of the story.
+        short = len(sents) <= SHORT_DOC
+        prev_v = short and i > 0 and not sents[i - 1].is_title and bool(ensure_violence(sents[i - 1], lex))
+        next_v = short and i + 1 < len(sents) and bool(ensure_violence(sents[i + 1], lex))
         # A headline and its lead are read together: each lends violence context to the other.
         title_v = i in (0, 1) and sents[0].is_title and bool(ensure_violence(sents[0], lex))
         neighbour = prev_v or next_v or title_v
