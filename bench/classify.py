@@ -73,7 +73,7 @@ def _peak_rss_mb(script: str, path: Path) -> float:
     return int(proc.stdout.strip().splitlines()[-1]) / 1024.0  # Linux reports KiB
 
 
-def run() -> list[dict]:
+def run() -> list[dict[str, object]]:
     """Measure and return the figures (see the module docstring)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -94,7 +94,7 @@ def run() -> list[dict]:
         return classify(title, text)
 
     ours("warm-up", "Gunmen attacked a clinic.")  # builds lexicons and gazetteer once
-    figures = [
+    figures: list[dict[str, object]] = [
         {
             "name": "classify_notes_throughput",
             "value": round(_rate(ours, notes), 1),

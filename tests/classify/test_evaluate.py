@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,13 +29,13 @@ def test_group_key_keeps_same_day_same_country_together() -> None:
 
 def test_harness_on_fixture() -> None:
     rows = load_rows(FIXTURE)
-    res = evaluate(rows, k=2, seed=3)
+    res: dict[str, Any] = evaluate(rows, k=2, seed=3)
     pooled = res["pooled"]
     assert isinstance(pooled, dict)
     assert pooled["n"] == len(rows)
     assert pooled["tp"] + pooled["fn"] == sum(r["label"] for r in rows)
-    assert set(res["by_kind"]) == {"incident_note", "news_article"}  # type: ignore[arg-type]
-    assert set(res["by_lang"]) == {"en"}  # type: ignore[arg-type]
+    assert set(res["by_kind"]) == {"incident_note", "news_article"}
+    assert set(res["by_lang"]) == {"en"}
     assert res["long_untouched_n"] >= 1  # the two long articles were scored untouched
     planted = res["long_planted"]
     assert isinstance(planted, dict) and planted["n"] >= 1
