@@ -123,7 +123,10 @@ def load_lexicon(lang: str, lexicon_dir: str | None = None) -> Lexicon:
         lang = "en"
     data = _read(folder / f"{lang}.yaml")
     targets_raw: dict[str, list[str]] = data.get("targets") or {}
+    orgs_data = _read(folder / "organizations.yaml").get("organizations") or {}
+    # Named organisations count as targets inside neutral spans too ("according to UNICEF").
     all_targets = [p for pats in targets_raw.values() for p in pats]
+    all_targets += [str(p) for spec in orgs_data.values() for p in spec["patterns"]]
     # Inside neutral spans an Arabic target word still carries its clitics ("الاسعاف", "للمستشفى").
     # and a French one its elided article ("l'hôpital", "d'une ONG").
     pre = _AR_CLITICS if lang == "ar" else "(?:[ldLD]['’])?" if lang == "fr" else ""
@@ -132,7 +135,7 @@ def load_lexicon(lang: str, lexicon_dir: str | None = None) -> Lexicon:
         "HEALTH": pre + _inline(targets_raw.get("health", []), lang),
         "CAMP": pre + _inline(targets_raw.get("camp", []), lang),
     }
-    orgs_data = _read(folder / "organizations.yaml").get("organizations") or {}
+
     org_info: dict[str, Organization] = {}
     org_sections: dict[str, list[str]] = {}
     for i, (name, spec) in enumerate(orgs_data.items()):
