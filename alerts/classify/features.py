@@ -96,7 +96,11 @@ def analyse_sentence(text: str, lex: Lexicon, is_title: bool = False) -> Sentenc
         elif not any(ts <= s < te or s <= ts < e for _c, ts, te in sent.targets):
             sent.targets.append(hit)
     sent.targets.sort(key=lambda t: t[1])
-    sent.violence = spans(lex.violence, norm)
+    # Violence words inside a neutral span are not the event either ("or they will strike",
+    # "an ambulance packed with explosives").
+    sent.violence = [
+        v for v in spans(lex.violence, norm) if not any(ns <= v[1] and v[2] <= ne for _n, ns, ne in neutral)
+    ]
     sent.cues = {name for name, _s, _e in spans(lex.cues, norm)}
     return sent
 
