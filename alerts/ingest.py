@@ -102,14 +102,13 @@ class Ingestor:
                 continue
             row.incident_id = candidate.id
             fields, changed = incidents.merge_facts(existing, verdict)
+            # Quiet facts (more evidence, organisations, a higher score) are kept without a new version.
+            apply_fields(candidate, fields)
             if changed:
-                apply_fields(candidate, fields)
                 candidate.version += 1
                 candidate.updated = now
-                session.flush()
-                return candidate, "incident.updated"
             session.flush()
-            return candidate, None
+            return candidate, "incident.updated" if changed else None
         incident_row = IncidentRow(
             version=1,
             title=article.title or (verdict.evidence[0][:200] if verdict.evidence else article.url),

@@ -55,15 +55,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Per-tick and per-migration chatter would drown the lines an operator needs.
         for noisy in ("alembic", "apscheduler", "scrapy", "py.warnings", "trafilatura", "httpx"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
-    if args.command == "classify":
-        from alerts.classify.cli import run_classify
-
-        return run_classify(args.file, sys.stdout)
     try:
         settings = _settings(args.config)
     except SettingsError as exc:
         print(f"aidwatch: {exc}", file=sys.stderr)
         return 2
+    if args.command == "classify":
+        from alerts.classify.cli import run_classify
+
+        return run_classify(args.file, sys.stdout, threshold=settings.classifier.threshold)
     if args.command in ("serve", "crawl"):
         # The asyncio reactor must be installed before anything imports twisted.internet.reactor.
         from crawler.reactor import install_asyncio_reactor
