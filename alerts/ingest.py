@@ -21,6 +21,10 @@ from alerts.subscriptions import queue_alerts
 
 Classifier = Callable[[str, str, str | None, datetime | None], Verdict]
 
+# Two reports of one attack arriving together (from any crawl in this process) must not both create
+# an incident; several processes on PostgreSQL are serialised by an advisory lock instead.
+_MERGE_LOCK = threading.Lock()
+
 
 @dataclass(frozen=True, slots=True)
 class IngestOutcome:
@@ -59,13 +63,11 @@ class Ingestor:
         self.db = db
         self.classifier = classifier
         self.clock = clock
-        # Two reports of one attack arriving together must not both create an incident.
-        self._merge_lock = threading.Lock()
 
     def ingest(self, article: Article) -> IngestOutcome:
         """Classify and store ``article``; marks its entry seen even when the URL was already stored."""
         verdict = self.classifier(article.title, article.text, article.language, article.published)
-        with self._merge_lock, self.db.session() as session:
+        with _MERGE_LOCK, self.db.session() as session:
             now = self.clock()
             mark_seen(session, article.feed_id, [article.entry_key], now)
             if article_exists(session, article.url):

@@ -23,6 +23,7 @@ from alerts.settings import Settings, SettingsError
 from alerts.store.engine import Database
 from alerts.store.feeds import lease_due_feeds, release_leases, sync_feed_list
 from alerts.store.tables import utcnow
+from crawler.polls import CrawlSummary
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,10 @@ class Ticker:
     async def _crawl(self, feeds: list[FeedState]) -> object:
         try:
             with metrics.POLL_SECONDS.time():
-                return await self.poll(feeds)
+                summary = await self.poll(feeds)
+            if isinstance(summary, CrawlSummary):
+                _count(summary)
+            return summary
         except Exception:
             log.exception("crawl of %d feeds failed", len(feeds))
             return None
@@ -154,3 +158,15 @@ class Ticker:
             await asyncio.to_thread(release_leases, self.db, self.owner)
         except Exception as exc:  # leases expire on their own; shutting down matters more
             log.warning("could not release feed leases: %s", exc)
+
+
+def _count(summary: CrawlSummary) -> None:
+    """Feed one crawl's counters into the Prometheus metrics."""
+    metrics.POLLS.labels("not_modified").inc(summary.not_modified)
+    metrics.POLLS.labels("error").inc(summary.failed)
+    metrics.POLLS.labels("ok").inc(max(0, summary.feeds - summary.not_modified - summary.failed))
+    metrics.ENTRIES_NEW.inc(summary.entries_new)
+    metrics.ARTICLES.inc(summary.articles)
+    metrics.INCIDENTS.labels("created").inc(summary.incidents_new)
+    metrics.INCIDENTS.labels("updated").inc(summary.incidents_updated)
+    metrics.ALERTS_QUEUED.inc(summary.alerts_queued)
