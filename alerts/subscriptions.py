@@ -219,6 +219,7 @@ def build_due_digests(session: Session, now: datetime) -> int:
                         "kind": KIND_DIGEST,
                         "status": "pending",
                         "event": "digest",
+                        "next_attempt_at": now,
                         "dedupe_key": f"digest:{sub.id}:{period_end.isoformat()}",
                         "payload": {
                             "type": "digest",

@@ -110,6 +110,15 @@ class DeliveryWorker:
                 await asyncio.gather(*pending, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(release_claims, self.db, self.worker_id)
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the channels' connection pools (``run`` does this when it stops)."""
+        for channel in self.channels.values():
+            close = getattr(channel, "aclose", None)
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    await close()
 
     def _build_digests(self) -> int:
         with self.db.session() as session:

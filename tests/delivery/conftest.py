@@ -17,7 +17,8 @@ class FakeClock:
     """An injectable clock that only moves when told to."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+        # A minute ahead of the wall clock: rows queued during the test (stamped with the real time) are due.
+        self.now = start or datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
 
     def __call__(self) -> datetime:
         return self.now

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -57,7 +57,8 @@ def _settings() -> Settings:
 
 
 async def test_one_digest_per_period_with_latest_versions(db: Database, receiver: Receiver, clock: FakeClock) -> None:
-    due = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+    # Relative to the wall clock: outbox rows are stamped with the real time when they are queued.
+    due = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), time(8, 0), tzinfo=UTC)
     sub = add_subscription(
         db,
         target=receiver.url + "/digest",
@@ -87,13 +88,13 @@ async def test_one_digest_per_period_with_latest_versions(db: Database, receiver
     with db.session() as session:
         stored = session.get(SubscriptionRow, sub.id)
         assert stored is not None
-        assert stored.next_digest_at == datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
+        assert stored.next_digest_at == due + timedelta(days=1)
     # The next period is empty: nothing is sent, the schedule moves on.
-    clock.now = datetime(2026, 11, 29, 8, 0, 1, tzinfo=UTC)
+    clock.now = due + timedelta(days=1, seconds=1)
     assert await worker.run_once() == 0
     with db.session() as session:
         kinds = [r.kind for r in session.scalars(select(OutboxRow).order_by(OutboxRow.id))]
         stored = session.get(SubscriptionRow, sub.id)
-        assert stored is not None and stored.next_digest_at == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+        assert stored is not None and stored.next_digest_at == due + timedelta(days=2)
     assert kinds.count("digest") == 1
     assert len(receiver.requests) == 1
