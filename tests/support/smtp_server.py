@@ -7,7 +7,6 @@ import socket
 import ssl
 import tempfile
 import threading
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -161,10 +160,7 @@ def smtp_server(security: str = "none", credentials: tuple[str, str] | None = No
         kwargs.update(
             authenticator=_authenticator(credentials), auth_required=True, auth_require_tls=security == "starttls"
         )
-    with warnings.catch_warnings():
-        # aiosmtpd warns about AUTH without STARTTLS; with implicit TLS the whole session is encrypted.
-        warnings.simplefilter("ignore", UserWarning)
-        controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
     controller.start()
     try:
         yield SmtpServer(controller.hostname, controller.port, handler, client_tls)
