@@ -93,11 +93,15 @@ def check_target(url: str, allow_private: bool = False) -> None:
     _check_addresses(host, addresses)
 
 
-async def check_target_async(url: str, allow_private: bool = False) -> None:
-    """The same check on the event loop (the resolver runs in the loop's executor)."""
+async def check_target_async(url: str, allow_private: bool = False) -> list[str]:
+    """The same check on the event loop; returns the checked addresses (none when private is allowed).
+
+    The caller connects to one of these addresses, so a name that resolves differently a moment later
+    (DNS rebinding) cannot redirect the request.
+    """
     host, port = split_target(url)
     if allow_private:
-        return
+        return []
     addresses = _literal_or_name(host)
     if addresses is None:
         try:
@@ -106,3 +110,4 @@ async def check_target_async(url: str, allow_private: bool = False) -> None:
             raise UnsafeTarget(f"host {host!r} does not resolve: {exc}") from None
         addresses = [str(info[4][0]) for info in infos]
     _check_addresses(host, addresses)
+    return addresses

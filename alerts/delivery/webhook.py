@@ -10,10 +10,12 @@ delivered) is what this project exists to avoid.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import time
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -36,6 +38,20 @@ def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
+def pin_to_address(url: str, address: str) -> tuple[str, str, str]:
+    """``url`` rewritten to connect to the checked ``address``: (pinned URL, Host header, TLS server name).
+
+    The Host header and the TLS server name (SNI and certificate check) stay the original host's.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    literal = f"[{address}]" if ":" in address else address
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = (userinfo + "@" if userinfo else "") + literal + (f":{parts.port}" if parts.port else "")
+    host_header = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=netloc)), host_header, host
+
+
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
     """Seconds from a Retry-After header (delta-seconds or HTTP-date), or None."""
     if not value:
@@ -55,8 +71,13 @@ class WebhookChannel:
 
     def __init__(self, settings: DeliverySettings, client: httpx.AsyncClient | None = None) -> None:
         self.settings = settings
+        # No keep-alive: connections are pinned to an address per request, and a pooled connection
+        # verified for one host name must not carry a request for another name on the same address.
         self._client = client or httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.timeout), follow_redirects=False, trust_env=False
+            timeout=httpx.Timeout(settings.timeout),
+            follow_redirects=False,
+            trust_env=False,
+            limits=httpx.Limits(max_keepalive_connections=0),
         )
 
     async def aclose(self) -> None:
@@ -67,9 +88,14 @@ class WebhookChannel:
         """One signed POST; the outcome per the status handling in this module's docstring."""
         try:
             # Checked again at every attempt: the name may resolve elsewhere than at subscription time.
-            await check_target_async(message.target, self.settings.allow_private_networks)
+            addresses = await check_target_async(message.target, self.settings.allow_private_networks)
         except UnsafeTarget as exc:
             return SendResult("failed", error=f"target refused: {exc}")
+        url, extensions, host_header = message.target, {}, None
+        if addresses:
+            # Connect to the address just checked, not whatever the name resolves to a moment later.
+            url, host_header, server_name = pin_to_address(message.target, addresses[0])
+            extensions = {"sni_hostname": server_name}
         body = message.rendered.body
         timestamp = int(time.time())
         headers = {
@@ -79,9 +105,12 @@ class WebhookChannel:
             "webhook-timestamp": str(timestamp),
             "webhook-signature": sign(message.signing_secret, message.message_id, timestamp, body),
         }
+        if host_header:
+            headers["host"] = host_header
         try:
             # Streamed and never read: a receiver's response body is of no interest and may be huge.
-            async with self._client.stream("POST", message.target, content=body, headers=headers) as resp:
+            request = self._client.build_request("POST", url, content=body, headers=headers, extensions=extensions)
+            async with contextlib.aclosing(await self._client.send(request, stream=True)) as resp:
                 code = resp.status_code
                 retry_after = parse_retry_after(resp.headers.get("retry-after"))
         except httpx.TimeoutException as exc:

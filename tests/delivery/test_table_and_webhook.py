@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alerts.delivery.webhook import parse_retry_after, sign
+from alerts.delivery.webhook import parse_retry_after, pin_to_address, sign
 from alerts.store import Database
 from alerts.store.outbox import ClaimedMessage, claim_due, finish_attempt
 from alerts.subscriptions import format_subscriptions_table, queue_alerts
@@ -73,3 +73,28 @@ def test_signature_verifies_independently() -> None:
 def test_retry_after(value: str | None, expected: float | None) -> None:
     now = datetime(2026, 11, 27, 8, 0, tzinfo=UTC).timestamp()
     assert parse_retry_after(value, now=now) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "address", "expected"),
+    [
+        (
+            "https://hooks.example.org/in?x=1",
+            "93.184.216.34",
+            ("https://93.184.216.34/in?x=1", "hooks.example.org", "hooks.example.org"),
+        ),
+        (
+            "http://user:pw@hooks.example.org:8080/in",
+            "93.184.216.34",
+            ("http://user:pw@93.184.216.34:8080/in", "hooks.example.org:8080", "hooks.example.org"),
+        ),
+        (
+            "https://hooks.example.org/in",
+            "2606:2800:220:1::1",
+            ("https://[2606:2800:220:1::1]/in", "hooks.example.org", "hooks.example.org"),
+        ),
+    ],
+    ids=["https", "userinfo-and-port", "ipv6"],
+)
+def test_pin_to_checked_address(url: str, address: str, expected: tuple[str, str, str]) -> None:
+    assert pin_to_address(url, address) == expected
