@@ -44,6 +44,13 @@ def _check(ctx: ApiContext, request: Request, action: str, subscription_id: str,
         raise ApiError(403, "invalid_token", "this link's token is not valid", "token")
 
 
+def _not_found(request: Request) -> Response:
+    if wants_html(request):
+        page = render_page("Subscription not found", "This subscription does not exist (any more).")
+        return HTMLResponse(page, status_code=404)
+    raise ApiError(404, "not_found", "no such subscription")
+
+
 class _HtmlError(Exception):
     def __init__(self, response: Response) -> None:
         self.response = response
@@ -58,7 +65,7 @@ def confirm(subscription_id: str, token: Token, request: Request, ctx: Ctx) -> R
         return exc.response
     view = store.confirm_subscription(ctx.db, subscription_id, ctx.clock())
     if view is None:
-        raise ApiError(404, "not_found", "no such subscription")
+        return _not_found(request)
     if view.status == "active":
         message = "Your subscription is confirmed: alerts will now be sent to this address."
         result = LinkResult(id=view.id, status=view.status, message=message)
@@ -76,7 +83,7 @@ def unsubscribe_page(subscription_id: str, token: Token, request: Request, ctx: 
         return exc.response
     view = store.get_subscription(ctx.db, subscription_id)
     if view is None:
-        raise ApiError(404, "not_found", "no such subscription")
+        return _not_found(request)
     if view.status == "unsubscribed":
         message = "You are unsubscribed: nothing more will be sent."
         return _answer(request, 200, LinkResult(id=view.id, status=view.status, message=message), "Unsubscribed")
@@ -122,7 +129,7 @@ async def unsubscribe(subscription_id: str, token: Token, request: Request, ctx:
             return exc.response
         view = store.unsubscribe(ctx.db, subscription_id, ctx.clock())
         if view is None:
-            raise ApiError(404, "not_found", "no such subscription")
+            return _not_found(request)
         message = "You are unsubscribed: nothing more will be sent."
         return _answer(request, 200, LinkResult(id=view.id, status=view.status, message=message), "Unsubscribed")
 

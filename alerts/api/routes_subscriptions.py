@@ -109,6 +109,16 @@ def patch_subscription(subscription_id: str, body: SubscriptionPatch, request: R
         raise ApiError(400, "invalid_request", "digest is required when mode is 'digest'", "digest")
     if mode == "instant" and "digest" in changes:
         raise ApiError(400, "invalid_request", "digest is only allowed when mode is 'digest'", "digest")
+    if body.status is not None and body.status != current.status:
+        if not (current.channel == "webhook" and current.status == "disabled"):
+            raise ApiError(
+                409, "conflict", f"a {current.status} {current.channel} subscription cannot be re-activated", "status"
+            )
+        try:  # the receiver may have moved meanwhile: the same check as at creation
+            check_target(current.target, ctx.settings.delivery.allow_private_networks)
+        except UnsafeTarget as exc:
+            raise ApiError(400, "target_refused", str(exc), "target") from None
+        changes.update(status="active", status_reason=None)
     view = store.update_subscription(ctx.db, subscription_id, changes, ctx.clock())
     if view is None:  # deleted meanwhile
         raise ApiError(404, "not_found", "no such subscription")

@@ -126,8 +126,14 @@ class SubscriptionIn(_Strict):
 
 
 class SubscriptionPatch(_Strict):
-    """PATCH /subscriptions/{id}: channel and target cannot change (create a new subscription)."""
+    """PATCH /subscriptions/{id}: channel and target cannot change (create a new subscription).
 
+    ``status: "active"`` re-enables a webhook subscription disabled by a 410 answer, once the receiver is
+    fixed. Nothing else can change a status here: email addresses are activated only by their confirm
+    link, and only their owner's unsubscribe link or DELETE ends them.
+    """
+
+    status: Literal["active"] | None = None
     filters: FiltersIn | None = None
     mode: Mode | None = None
     digest: DigestIn | None = None

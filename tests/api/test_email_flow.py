@@ -166,13 +166,46 @@ async def test_links_with_a_token_for_another_subscription_fail(
     assert missing.status_code == 400 and missing.json()["error"]["field"] == "token"
 
 
-async def test_confirm_link_for_unknown_subscription_is_404(client: httpx.AsyncClient, db: Database) -> None:
+async def test_links_for_an_unknown_subscription_are_404(client: httpx.AsyncClient, db: Database) -> None:
     from alerts.links import link_secret, link_url
 
     with db.session() as session:
-        url = link_url(PUBLIC_URL, link_secret(session), "confirm", "sub_gone")
-    assert (await client.get(_path(url))).status_code == 404
+        secret = link_secret(session)
+    confirm = _path(link_url(PUBLIC_URL, secret, "confirm", "sub_gone"))
+    unsubscribe = _path(link_url(PUBLIC_URL, secret, "unsubscribe", "sub_gone"))
+    assert (await client.get(confirm)).json()["error"]["code"] == "not_found"
+    page = await client.get(confirm, headers={"Accept": "text/html"})
+    assert page.status_code == 404 and "does not exist" in page.text
+    assert (await client.get(unsubscribe)).status_code == 404
+    one_click = {
+        "content": b"List-Unsubscribe=One-Click",
+        "headers": {"content-type": "application/x-www-form-urlencoded"},
+    }
+    assert (await client.post(unsubscribe, **one_click)).status_code == 404  # type: ignore[arg-type]
 
 
 async def test_app_factory_signature(db: Database, settings: Settings) -> None:
     assert isinstance(create_app(settings, db, readiness=lambda: {"database": True}), FastAPI)
+
+
+async def test_email_digest_is_one_message_after_confirmation(
+    create: Create, client: httpx.AsyncClient, db: Database, settings: Settings, smtp: SmtpServer
+) -> None:
+    sub = await create(channel="email", target="digest@example.org", mode="digest", digest={"every": "1h"})
+    worker = DeliveryWorker(settings, db)
+    assert await worker.run_once() == 1  # the confirmation
+    text = smtp.handler.wait_for(1)[0].message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    confirm_url = re.search(r"(http\S+/confirm\?token=\S+)", text).group(1)  # type: ignore[union-attr]
+    assert (await client.get(_path(confirm_url))).json()["status"] == "active"
+    assert _queue(db, 1) == 1 and _queue(db, 2) == 1
+    assert await worker.run_once() == 0  # held until the period ends
+    from datetime import UTC, datetime, timedelta
+
+    later = DeliveryWorker(settings, db, clock=lambda: datetime.now(UTC) + timedelta(hours=1, minutes=1))
+    assert await later.run_once() == 1
+    digest = smtp.handler.wait_for(2)[1].message
+    assert digest["Subject"].startswith("[aidwatch] digest: 2 incident(s)")
+    body = digest.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "clinic number 1" in body and "clinic number 2" in body
+    assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert sub["id"]

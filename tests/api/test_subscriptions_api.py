@@ -273,3 +273,28 @@ async def test_unknown_route_and_method_use_the_error_shape(client: httpx.AsyncC
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
     wrong = await client.put("/api/v1/subscriptions")
     assert wrong.status_code == 405 and wrong.json()["error"]["code"] == "method_not_allowed"
+
+
+async def test_only_a_disabled_webhook_can_be_reactivated(
+    create: Create, client: httpx.AsyncClient, db: Database
+) -> None:
+    hook = await create()
+    url, auth = f"/api/v1/subscriptions/{hook['id']}", bearer(hook["manage_token"])
+    assert (await client.patch(url, headers=auth, json={"status": "active"})).status_code == 200  # no-op
+    with db.session() as session:
+        row = session.get(SubscriptionRow, hook["id"])
+        assert row is not None
+        row.status, row.status_reason = "disabled", "410 Gone"
+    revived = await client.patch(url, headers=auth, json={"status": "active"})
+    assert revived.status_code == 200 and revived.json()["status"] == "active"
+    assert revived.json()["status_reason"] is None
+    assert (await client.patch(url, headers=auth, json={"status": "disabled"})).status_code == 400
+
+    # An email address is activated only by its confirm link, never by the creator's token.
+    email = await create(channel="email", target="victim@example.org")
+    refused = await client.patch(
+        f"/api/v1/subscriptions/{email['id']}", headers=bearer(email["manage_token"]), json={"status": "active"}
+    )
+    assert refused.status_code == 409 and refused.json()["error"]["field"] == "status"
+    got = await client.get(f"/api/v1/subscriptions/{email['id']}", headers=bearer(email["manage_token"]))
+    assert got.json()["status"] == "pending_confirmation"
