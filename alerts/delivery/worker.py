@@ -48,8 +48,11 @@ class DeliveryWorker:
         channels: Mapping[str, Channel] | None = None,
         clock: Callable[[], datetime] | None = None,
         rng: random.Random | None = None,
+        shutdown_grace: float = 3.0,
     ) -> None:
         self.settings = settings
+        # How long a stop waits for sends in flight before cancelling them (the daemon allows ~4 s).
+        self.shutdown_grace = shutdown_grace
         self.db = db
         self.channels: Mapping[str, Channel] = channels or {
             "webhook": WebhookChannel(settings.delivery),
@@ -82,7 +85,8 @@ class DeliveryWorker:
         return len(claimed)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until ``stop`` is set; on stop, let in-flight sends finish (bounded) and hand back claims."""
+        """Deliver until ``stop`` is set; on stop, let in-flight sends finish for up to ``shutdown_grace``
+        seconds, cancel the rest and hand their rows back (sent again after a restart, same webhook-id)."""
         delivery = self.settings.delivery
         inflight: set[asyncio.Task[None]] = set()
         stopper = asyncio.ensure_future(stop.wait())
@@ -103,14 +107,25 @@ class DeliveryWorker:
                 )
         finally:
             stopper.cancel()
-            if inflight:
-                _done, pending = await asyncio.wait(inflight, timeout=delivery.timeout + 5)
-                for task in pending:
+            cancelled = False
+            try:
+                if inflight:
+                    _done, pending = await asyncio.wait(inflight, timeout=self.shutdown_grace)
+                    for task in pending:
+                        task.cancel()
+                    await asyncio.gather(*pending, return_exceptions=True)
+            except asyncio.CancelledError:  # the daemon gave up waiting: still hand the rows back
+                cancelled = True
+                for task in inflight:
                     task.cancel()
-                await asyncio.gather(*pending, return_exceptions=True)
+            # Synchronous on purpose: it must run even while this task is being cancelled. Unfinished
+            # rows are due again at once, with the same webhook-id.
             with contextlib.suppress(Exception):
-                await asyncio.to_thread(release_claims, self.db, self.worker_id)
-            await self.aclose()
+                release_claims(self.db, self.worker_id)
+            with contextlib.suppress(Exception):
+                await self.aclose()
+            if cancelled:
+                raise asyncio.CancelledError
 
     async def aclose(self) -> None:
         """Close the channels' connection pools (``run`` does this when it stops)."""

@@ -268,3 +268,26 @@ async def test_rows_left_pending_at_shutdown_are_sent_after_restart(db: Database
     assert await DeliveryWorker(_settings(), db, clock=later).run_once() == 1
     assert _outbox(db)[0].status == "delivered"
     assert len({r.headers["webhook-id"] for r in receiver.requests}) == 1
+
+
+async def test_stop_during_a_hanging_send_hands_the_row_back(db: Database, receiver: Receiver) -> None:
+    gate = threading.Event()
+    receiver.delay["/hang"] = gate
+    add_subscription(db, target=receiver.url + "/hang")
+    _queue(db)
+    stop = asyncio.Event()
+    worker = DeliveryWorker(_settings(poll_interval=0.05), db, shutdown_grace=0.2)
+    task = asyncio.create_task(worker.run(stop))
+    await asyncio.to_thread(receiver.wait_for_arrivals, 1)  # the send is in flight, held by the receiver
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)  # bounded by the grace period, not by the hanging receiver
+    (row,) = _outbox(db)
+    assert (row.status, row.claimed_by, row.attempts) == ("pending", None, 0)
+    gate.set()
+    receiver.delay.clear()
+    later = FakeClock(datetime.now(UTC) + timedelta(seconds=1))
+    assert await DeliveryWorker(_settings(), db, clock=later).run_once() == 1
+    requests = receiver.wait_for(2)
+    assert len({r.headers["webhook-id"] for r in requests}) == 1  # the retry carries the same id
+    assert _outbox(db)[0].status == "delivered"
+

@@ -55,7 +55,15 @@ class Receiver:
     replies: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     default: tuple[int, dict[str, str]] = (204, {})
     delay: dict[str, threading.Event] = field(default_factory=dict)  # path -> event to wait for
+    arrivals: list[str] = field(default_factory=list)  # paths, recorded before any delay
     condition: threading.Condition = field(default_factory=threading.Condition)
+
+    def wait_for_arrivals(self, count: int, timeout: float = 10.0) -> list[str]:
+        """Block until ``count`` requests have arrived (even if their answers are still held back)."""
+        with self.condition:
+            if not self.condition.wait_for(lambda: len(self.arrivals) >= count, timeout=timeout):
+                raise AssertionError(f"expected {count} arrival(s), got {len(self.arrivals)}")
+            return list(self.arrivals)
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedRequest]:
         """Block until ``count`` requests arrived (or fail after ``timeout`` seconds)."""
@@ -70,6 +78,9 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length)
+            with receiver.condition:
+                receiver.arrivals.append(self.path)
+                receiver.condition.notify_all()
             gate = receiver.delay.get(self.path)
             if gate is not None:
                 gate.wait(timeout=30)
