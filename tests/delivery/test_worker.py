@@ -290,4 +290,3 @@ async def test_stop_during_a_hanging_send_hands_the_row_back(db: Database, recei
     requests = receiver.wait_for(2)
     assert len({r.headers["webhook-id"] for r in requests}) == 1  # the retry carries the same id
     assert _outbox(db)[0].status == "delivered"
-
