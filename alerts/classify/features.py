@@ -17,6 +17,13 @@ from alerts.classify.sentences import clean, split_sentences, tokens
 
 SHORT_DOC = 6  # sentences (headline included) up to which neighbours lend violence context
 PROX_NEAR = 6  # tokens between a target and a violence word that make them one clause, roughly
+# What may stand between two coordinated target mentions ("hospitals and clinics", "to UNICEF and to the
+# WHO", "والدفاع المدني"): the second shares the role of the first, so a neutral span covers both.
+_COORD_GAP = re.compile(
+    r"^\s*(?:and|or|et|ou|y|o|e)\s+(?:(?:to|of|from|at|in|à|a|au|aux|de|des|du|del|al|en)\s+)?"
+    r"(?:(?:the|its|their|le|la|les|l['’]|el|los|las|un|une|una|a|an)\s*)?$|^\s*$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(slots=True)
@@ -96,6 +103,7 @@ def analyse_sentence(text: str, lex: Lexicon, is_title: bool = False) -> Sentenc
         elif not any(ts <= s < te or s <= ts < e for _c, ts, te in sent.targets):
             sent.targets.append(hit)
     sent.targets.sort(key=lambda t: t[1])
+    _share_hidden_role(sent)
     # Violence words inside a neutral span are not the event either ("or they will strike",
     # "an ambulance packed with explosives").
     sent.violence = [
@@ -103,6 +111,26 @@ def analyse_sentence(text: str, lex: Lexicon, is_title: bool = False) -> Sentenc
     ]
     sent.cues = {name for name, _s, _e in spans(lex.cues, norm)}
     return sent
+
+
+def _share_hidden_role(sent: Sentence) -> None:
+    """A target coordinated with a hidden one is hidden too ("taken to hospitals and clinics")."""
+    if not sent.hidden_targets or not sent.targets:
+        return
+    ends = sorted(e for _c, _s, e in sent.hidden_targets)
+    keep: list[tuple[str, int, int]] = []
+    for t in sent.targets:
+        prev_end = max((e for e in ends if e <= t[1]), default=None)
+        gap = sent.norm[prev_end : t[1]] if prev_end is not None else "x"
+        # An empty gap joins only an Arabic conjunction clitic ("والدفاع"); Latin needs and/et/y.
+        joined = bool(_COORD_GAP.match(gap)) and (bool(gap.strip()) or sent.norm[t[1] : t[1] + 1] == "و")
+        if prev_end is not None and t[1] - prev_end <= 24 and joined:
+            sent.hidden_targets.append(t)
+            ends.append(t[2])
+            ends.sort()
+        else:
+            keep.append(t)
+    sent.targets = keep
 
 
 def ensure_violence(sent: Sentence, lex: Lexicon) -> list[tuple[str, int, int]]:
@@ -117,8 +145,14 @@ def _token_index(text: str, pos: int) -> int:
     return text.count(" ", 0, pos)
 
 
-def unit_features(sent: Sentence, neighbour_violence: bool, stop: frozenset[str] = frozenset()) -> dict[str, float]:
-    """Binary features of one candidate sentence: lexicon roles first, then its words."""
+def unit_features(
+    sent: Sentence, neighbour_violence: bool, stop: frozenset[str] = frozenset(), displacement: bool = True
+) -> dict[str, float]:
+    """Binary features of one candidate sentence: lexicon roles first, then its words.
+
+    ``displacement``: whether the document names refugees, displaced people or a refugee/IDP camp
+    anywhere; a bare "camp" in a story that never does is most often an army or armed-group camp.
+    """
     f: dict[str, float] = {}
     for cat in sent.categories:
         f["c:" + cat] = 1.0
@@ -143,6 +177,8 @@ def unit_features(sent: Sentence, neighbour_violence: bool, stop: frozenset[str]
         f["title"] = 1.0
     if len(sent.categories) > 1:
         f["multi_cat"] = 1.0
+    if not displacement and sent.categories and set(sent.categories) <= {"camp_weak"}:
+        f["camp_bare"] = 1.0
     if "military_context" in sent.cues and any(c.startswith("camp") for c in sent.categories):
         # "the camp" next to soldiers and barracks is usually a military one.
         f["camp_military_context"] = 1.0
@@ -193,6 +229,9 @@ def analyse(title: str, text: str, lex: Lexicon) -> Analysis:
         pieces.append((title, True))
     pieces.extend((s, False) for s in split_sentences(clean(text)))
     sents = [analyse_sentence(s, lex, is_title) for s, is_title in pieces]
+    displacement = any(
+        "displacement" in s.cues or any(c == "camp" for c, _a, _b in s.targets + s.hidden_targets) for s in sents
+    )
     units: list[Unit] = []
     for i, sent in enumerate(sents):
         if not sent.targets:
@@ -207,5 +246,5 @@ def analyse(title: str, text: str, lex: Lexicon) -> Analysis:
         neighbour = prev_v or next_v or title_v
         if not sent.violence and not neighbour:
             continue
-        units.append(Unit(index=i, sentence=sent, feats=unit_features(sent, neighbour, lex.stopwords)))
+        units.append(Unit(index=i, sentence=sent, feats=unit_features(sent, neighbour, lex.stopwords, displacement)))
     return Analysis(lang=lex.lang, sentences=sents, units=units)

@@ -17,6 +17,9 @@ _SENT_END = re.compile(r"(?<=[.!?؟…])[\"'”»)]*\s+(?=[\"“«(¿¡]?[A-ZÀ-
 _ABBREV = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|Gen|Col|Lt|Sgt|Capt|Gov|Sen|Rep|St|No|Mt|Jan|Feb|Aug|Sept|Oct|Nov|Dec)|\b[A-Z])\.$"
 )
+# News digests and social-media posts list separate items behind bullets, pipes or "_"; each item is
+# its own sentence, so violence in one item is not read as happening to a target named in another.
+_BULLET = re.compile(r"\s*(?:[◀▶►▪•●■◆⬅🔴🔻🔹🔸📌✅]\ufe0f?|(?<=\s)_(?=\S)|(?<=\s)\|(?=\s)|(?<=\s)-(?=\s[\"“«]))\s*")
 _TOKEN = re.compile(r"[\w'’-]+", re.UNICODE)
 _DIGITS = re.compile(r"\d+")
 _ARABIC = re.compile("[\u0600-\u06ff]")
@@ -40,10 +43,17 @@ def clean(text: str) -> str:
 def split_sentences(text: str) -> list[str]:
     """Paragraph lines cut at sentence-final punctuation; empty pieces dropped."""
     out: list[str] = []
-    for para in text.split("\n"):
-        para = para.strip()
-        if not para:
-            continue
+    for line in text.split("\n"):
+        for para in _BULLET.split(line):
+            _split_para(para.strip(), out)
+        if len(out) >= MAX_SENTENCES:
+            break
+    return out[:MAX_SENTENCES]
+
+
+def _split_para(para: str, out: list[str]) -> None:
+    """Append the sentences of one paragraph (or bullet item) to ``out``."""
+    if para:
         start = 0
         for m in _SENT_END.finditer(para):
             piece = para[start : m.start()].strip()
@@ -55,9 +65,6 @@ def split_sentences(text: str) -> list[str]:
         rest = para[start:].strip()
         if rest:
             out.append(rest)
-        if len(out) >= MAX_SENTENCES:
-            break
-    return out[:MAX_SENTENCES]
 
 
 def tokens(text: str) -> list[str]:
