@@ -87,7 +87,7 @@ def check_target(url: str, allow_private: bool = False) -> None:
     if addresses is None:
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError as exc:
+        except (OSError, UnicodeError) as exc:  # UnicodeError: a name IDNA cannot encode
             raise UnsafeTarget(f"host {host!r} does not resolve: {exc}") from None
         addresses = [str(info[4][0]) for info in infos]
     _check_addresses(host, addresses)
@@ -106,7 +106,7 @@ async def check_target_async(url: str, allow_private: bool = False) -> list[str]
     if addresses is None:
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError as exc:
+        except (OSError, UnicodeError) as exc:  # UnicodeError: a name IDNA cannot encode
             raise UnsafeTarget(f"host {host!r} does not resolve: {exc}") from None
         addresses = [str(info[4][0]) for info in infos]
     _check_addresses(host, addresses)

@@ -156,6 +156,10 @@ PRIVATE_TARGETS = [
     ("localhost-name", "http://localhost:8080/hook"),
     ("localhost-subdomain", "http://api.localhost/hook"),
     ("decimal-loopback", "http://2130706433/hook"),
+    ("hex-loopback", "http://0x7f.0.0.1/hook"),
+    ("ipv6-zone-link-local", "http://[fe80::1%25eth0]/hook"),
+    ("unencodable-host", "http://" + "a" * 70 + ".example/hook"),
+    ("port-out-of-range", "http://93.184.216.34:99999/hook"),
 ]
 
 

@@ -290,3 +290,25 @@ async def test_stop_during_a_hanging_send_hands_the_row_back(db: Database, recei
     requests = receiver.wait_for(2)
     assert len({r.headers["webhook-id"] for r in requests}) == 1  # the retry carries the same id
     assert _outbox(db)[0].status == "delivered"
+
+
+@pytest.mark.parametrize(
+    ("fmt", "content_type", "marker"),
+    [
+        ("json", "application/json", '"type":"incident.created"'),
+        ("slack", "application/json", '"blocks"'),
+        ("teams", "application/json", "AdaptiveCard"),
+        ("text", "text/plain; charset=utf-8", "NEW INCIDENT"),
+    ],
+)
+async def test_every_webhook_format_is_delivered_signed(
+    db: Database, receiver: Receiver, clock: FakeClock, fmt: str, content_type: str, marker: str
+) -> None:
+    sub = add_subscription(db, target=receiver.url + "/hook", format=fmt)
+    _queue(db)
+    assert await DeliveryWorker(_settings(), db, clock=clock).run_once() == 1
+    (request,) = receiver.wait_for(1)
+    assert request.headers["content-type"] == content_type
+    assert marker in request.body.decode()
+    assert "Bunia" in request.body.decode()
+    assert verify_standard_webhook(sub.signing_secret, request.headers, request.body)
