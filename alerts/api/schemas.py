@@ -51,9 +51,9 @@ class FiltersIn(_Strict):
 class DigestIn(_Strict):
     """Digest schedule: every ``every`` (e.g. "1d", "6h"), phased at local ``at`` ("08:00") in ``timezone``."""
 
-    every: str = "1d"
+    every: str = Field(default="1d", max_length=32)
     at: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}$")
-    timezone: str = "UTC"
+    timezone: str = Field(default="UTC", max_length=64)
 
     @field_validator("every")
     @classmethod
@@ -75,7 +75,7 @@ class DigestIn(_Strict):
     def _zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: names no file system accepts
             raise ValueError(f"{value!r} is not an IANA time zone such as 'Europe/Paris'") from None
         return value
 
