@@ -8,7 +8,7 @@ from alerts.delivery.base import Message
 from alerts.delivery.email import EmailChannel
 from alerts.render import render_alert
 from alerts.settings import SmtpSettings
-from tests.support.alerting import make_incident
+from tests.support.alerting import HOSTILE_TITLE, make_incident
 from tests.support.smtp_server import smtp_server
 
 
@@ -64,3 +64,26 @@ async def test_untrusted_certificate_is_not_accepted() -> None:
         result = await EmailChannel(settings).send(_message())  # system trust store: self-signed is refused
     assert result.outcome == "retry" and result.error
     assert server.handler.messages == []
+
+
+async def test_hostile_incident_cannot_inject_headers_or_markup() -> None:
+    incident = make_incident(title=HOSTILE_TITLE, location_name="Bunia\r\nX-Injected: yes")
+    payload = {"type": "incident.created", "incident": incident.as_record()}
+    message = Message(
+        message_id="msg_hostile",
+        subscription_id="sub_1",
+        target="desk@example.org",
+        kind="alert",
+        rendered=render_alert(payload, "json", "http://aidwatch.test/u"),
+        unsubscribe_url="http://aidwatch.test/u",
+    )
+    with smtp_server() as server:
+        settings = SmtpSettings(host=server.host, port=server.port, timeout=5)
+        assert (await EmailChannel(settings).send(message)).outcome == "delivered"
+        (mail,) = server.handler.wait_for(1)
+    parsed = mail.message
+    assert mail.recipients == ["desk@example.org"]  # no smuggled Bcc recipient
+    assert parsed["Bcc"] is None and parsed["X-Injected"] is None
+    assert "Ñandú 🚑" in parsed["Subject"] and "\n" not in parsed["Subject"]
+    html = parsed.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "<script>" not in html and "&lt;script&gt;" in html
