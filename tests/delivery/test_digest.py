@@ -56,7 +56,10 @@ def _settings() -> Settings:
     return Settings(delivery=DeliverySettings(allow_private_networks=True, timeout=5))
 
 
-async def test_one_digest_per_period_with_latest_versions(db: Database, receiver: Receiver, clock: FakeClock) -> None:
+async def test_one_digest_per_period_with_latest_versions(
+    any_db: Database, receiver: Receiver, clock: FakeClock
+) -> None:
+    db = any_db
     # Relative to the wall clock: outbox rows are stamped with the real time when they are queued.
     due = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), time(8, 0), tzinfo=UTC)
     sub = add_subscription(
