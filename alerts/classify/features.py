@@ -234,8 +234,8 @@ def analyse(title: str, text: str, lex: Lexicon) -> Analysis:
     )
     units: list[Unit] = []
     for i, sent in enumerate(sents):
-        if not sent.targets:
-            continue
+        if not sent.targets or lex.is_caption(sent.text):
+            continue  # a photo caption describes a picture, not the event: never evidence
         # Only short documents (a note, a headline + lead) lend violence across sentences: in a long
         # article the sentence next door is usually another part of the story.
         short = len(sents) <= SHORT_DOC

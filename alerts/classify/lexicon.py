@@ -19,6 +19,8 @@ LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "ar")
 
 # A pattern written only in capitals, digits and dots is an acronym: "UN" must not match the French "un".
 _ACRONYM = re.compile(r"^[A-Z0-9.\\?-]+s?\??$")
+# A caption ends with the picture's date: "... in Herat on October 23, 2010." / "(file, 2019)".
+_YEAR_AT_END = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)[^\w]{0,4}$")
 _AR_DIACRITICS = re.compile("[\u064b-\u0652\u0670\u0640]")
 _AR_MAP = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"})
 # Arabic attaches conjunctions, prepositions and the article to the word: allow them instead of \b.
@@ -100,7 +102,20 @@ class Lexicon:
     function_words: frozenset[str]
     stopwords: frozenset[str]
     not_places: frozenset[str]
+    caption_verbs: re.Pattern[str] | None = None
+    caption_credits: re.Pattern[str] | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+
+    def is_caption(self, text: str) -> bool:
+        """A photo caption or credit line: it describes a picture (often an old one), not the event.
+
+        A credit ("Getty Images", "file photo") is enough; a descriptive verb ("stands", "poses", "is
+        seen") counts only when the sentence ends with a year, the shape of "X stands in Y on October 23, 2010."
+        """
+        norm = normalize_arabic(text) if self.lang == "ar" else text
+        if self.caption_credits is not None and self.caption_credits.search(norm):
+            return True
+        return bool(self.caption_verbs is not None and _YEAR_AT_END.search(norm) and self.caption_verbs.search(norm))
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -160,6 +175,8 @@ def load_lexicon(lang: str, lexicon_dir: str | None = None) -> Lexicon:
         function_words=frozenset(normalize_arabic(str(w)) for w in data.get("function_words") or []),
         stopwords=frozenset(normalize_arabic(str(w)).lower() for w in data.get("stopwords") or []),
         not_places=frozenset(str(w) for w in data.get("not_places") or []),
+        caption_verbs=_compile_groups({"caption": data.get("caption_verbs") or []}, lang),
+        caption_credits=_compile_groups({"credit": data.get("caption_credits") or []}, lang),
         raw=data,
     )
 
