@@ -1,8 +1,10 @@
 """The attack date as the report states it, resolved against the publication date.
 
-Only the evidence sentences and the headline are searched: dates in photo captions and background
-paragraphs are not the attack's date (DESIGN.md section 6). Without a stated date the publication date
-is used.
+Order of preference (DESIGN.md section 6): an explicit or relative date in the evidence sentences or the
+headline; then a relative day ("on Friday", "yesterday") in the sentences around the evidence or in the
+lead, resolved against the publication date; then the publication date. Photo captions and credit lines
+are left out by the caller (a caption's "October 23, 2010" is the picture's date), and explicit dates in
+background paragraphs are never taken.
 """
 
 from __future__ import annotations
@@ -57,12 +59,29 @@ def _explicit(words: list[str], i: int, lex: Lexicon, ref: date | None) -> date 
     return _safe(year, month, day or 1)
 
 
-def attack_date(texts: list[str], lex: Lexicon, published: datetime | date | None) -> date | None:
-    """First explicit or relative date in ``texts`` (evidence first), else the publication date."""
+def _relative(w: str, nxt: str | None, lex: Lexicon, ref: date) -> date | None:
+    if w in lex.weekdays:
+        return ref - timedelta(days=(ref.weekday() - lex.weekdays[w]) % 7)
+    if w in lex.relative_days:
+        return ref + timedelta(days=lex.relative_days[w])
+    if nxt is not None and f"{w} {nxt}" in lex.relative_days:
+        return ref + timedelta(days=lex.relative_days[f"{w} {nxt}"])
+    return None
+
+
+def _words(text: str, lex: Lexicon) -> list[str]:
+    norm = normalize_arabic(text) if lex.lang == "ar" else text
+    return [w.lower() for w in _WORD.findall(norm)]
+
+
+def attack_date(
+    texts: list[str], lex: Lexicon, published: datetime | date | None, context: list[str] | None = None
+) -> date | None:
+    """The attack date: first explicit or relative date in ``texts`` (evidence, headline), else the
+    first relative day in ``context`` (neighbours, lead), else the publication date."""
     ref = as_date(published)
     for text in texts:
-        norm = normalize_arabic(text) if lex.lang == "ar" else text
-        words = [w.lower() for w in _WORD.findall(norm)]
+        words = _words(text, lex)
         for i, w in enumerate(words):
             if w in lex.months:
                 if (
@@ -74,15 +93,17 @@ def attack_date(texts: list[str], lex: Lexicon, published: datetime | date | Non
                 found = _explicit(words, i, lex, ref)
                 if found:
                     return found
-            if ref is None:
-                continue
-            if w in lex.weekdays:
-                back = (ref.weekday() - lex.weekdays[w]) % 7
-                return ref - timedelta(days=back)
-            if w in lex.relative_days:
-                return ref + timedelta(days=lex.relative_days[w])
-            if i + 1 < len(words) and f"{w} {words[i + 1]}" in lex.relative_days:
-                return ref + timedelta(days=lex.relative_days[f"{w} {words[i + 1]}"])
+            if ref is not None:
+                rel = _relative(w, words[i + 1] if i + 1 < len(words) else None, lex, ref)
+                if rel:
+                    return rel
+    if ref is not None:
+        for text in context or []:
+            words = _words(text, lex)
+            for i, w in enumerate(words):
+                rel = _relative(w, words[i + 1] if i + 1 < len(words) else None, lex, ref)
+                if rel:
+                    return rel
     return ref
 
 

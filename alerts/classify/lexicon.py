@@ -102,6 +102,7 @@ class Lexicon:
     function_words: frozenset[str]
     stopwords: frozenset[str]
     not_places: frozenset[str]
+    attack_refs: re.Pattern[str] | None = None
     caption_verbs: re.Pattern[str] | None = None
     caption_credits: re.Pattern[str] | None = None
     raw: dict[str, Any] = field(default_factory=dict)
@@ -175,6 +176,7 @@ def load_lexicon(lang: str, lexicon_dir: str | None = None) -> Lexicon:
         function_words=frozenset(normalize_arabic(str(w)) for w in data.get("function_words") or []),
         stopwords=frozenset(normalize_arabic(str(w)).lower() for w in data.get("stopwords") or []),
         not_places=frozenset(str(w) for w in data.get("not_places") or []),
+        attack_refs=_compile_groups({"ref": data.get("attack_refs") or []}, lang),
         caption_verbs=_compile_groups({"caption": data.get("caption_verbs") or []}, lang),
         caption_credits=_compile_groups({"credit": data.get("caption_credits") or []}, lang),
         raw=data,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from alerts.classify.dates import attack_date, is_historical
 from alerts.classify.features import Analysis, Unit, analyse, spans
-from alerts.classify.lexicon import LANGUAGES, load_lexicon
+from alerts.classify.lexicon import LANGUAGES, Lexicon, load_lexicon
 from alerts.classify.model import NO_UNIT_LOGIT, ModelSet, SentenceModel
-from alerts.classify.numbers import casualties
+from alerts.classify.numbers import casualties, toll_sentences
 from alerts.classify.places import resolve
 from alerts.classify.sentences import detect_language
 from alerts.models import CATEGORIES, EVENT_TYPES, Verdict
@@ -52,6 +52,26 @@ class Classifier:
         scored.sort(key=lambda su: -su[0])
         return scored
 
+    @staticmethod
+    def _occurred(
+        analysis: Analysis, chosen: list[Unit], lex: Lexicon, published: datetime | date | None
+    ) -> date | None:
+        """Attack date from evidence + headline, then relative days around the evidence and in the lead.
+
+        Caption-like sentences (title or body: "X stands in Y on October 23, 2010.", photo credits) are
+        skipped: their date is the picture's.
+        """
+        sents = analysis.sentences
+        ok = [not lex.is_caption(s.text) for s in sents]
+        ev = [u.index for u in chosen]
+        first = [i for i, s in enumerate(sents) if ok[i] and (s.is_title or i in ev)]
+        near = {j for i in ev for j in (i - 1, i + 1)}
+        lead = [i for i, s in enumerate(sents) if not s.is_title and ok[i]][:2]
+        context = [j for j in sorted(near) + lead if 0 <= j < len(sents) and ok[j] and j not in first]
+        # Evidence sentences first, the headline after them.
+        order = sorted(first, key=lambda i: (sents[i].is_title, i))
+        return attack_date([sents[i].text for i in order], lex, published, [sents[j].text for j in context])
+
     def classify(
         self,
         title: str,
@@ -91,7 +111,10 @@ class Classifier:
         title_sent = analysis.sentences[0] if analysis.sentences and analysis.sentences[0].is_title else None
         body = [s.text for s in analysis.sentences if not s.is_title]
         country, place = resolve([s.text for s in ev_sents], title, body, lang)
-        cas = casualties([s.norm for s in ev_sents] + ([title_sent.norm] if title_sent else []), lex)
+        norms = [s.norm for s in analysis.sentences]
+        title_norm = [title_sent.norm] if title_sent and not lex.is_caption(title_sent.text) else []
+        tolls = toll_sentences(norms, [u.index for u in chosen], lex) if is_attack else []
+        cas = casualties([s.norm for s in ev_sents] + title_norm + tolls, lex)
 
         perpetrator = None
         for s in ev_sents + ([title_sent] if title_sent else []):
@@ -107,8 +130,7 @@ class Classifier:
                 if name not in orgs:
                     orgs.append(name)
 
-        date_texts = [s.text for s in ev_sents] + ([title] if title else [])
-        occurred = attack_date(date_texts, lex, published)
+        occurred = self._occurred(analysis, chosen, lex, published)
         return Verdict(
             is_attack=is_attack,
             score=score,

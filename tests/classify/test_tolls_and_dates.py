@@ -1,0 +1,176 @@
+"""Casualty tolls (participles, the toll in the next sentence) and the attack date (captions, relative days).
+
+Every text here was written for these tests (no corpus sentences).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from alerts.classify import classify
+
+SEED = Path(__file__).resolve().parents[2] / ".." / "shared" / "seed" / "000_c6cb496dab8ea76f.txt"
+FRIDAY = date(2024, 5, 10)
+
+TOLLS = [
+    pytest.param(
+        "en",
+        "Insurgents attacked the UN compound in Herat on Friday, killing two guards and wounding three.",
+        2,
+        3,
+        None,
+        id="en-participle-killing-two",
+    ),
+    pytest.param(
+        "en",
+        "Insurgents attacked the UN compound in Herat on Friday. "
+        "Two guards were killed in the attack, the mission said.",
+        2,
+        None,
+        None,
+        id="en-toll-in-next-sentence",
+    ),
+    pytest.param(
+        "en",
+        "Gunmen stormed an NGO guesthouse in Bunia overnight.\nThey left before dawn.\n"
+        "Four staff members were abducted during the raid, the charity said.",
+        None,
+        None,
+        4,
+        id="en-toll-two-sentences-later",
+    ),
+    pytest.param(
+        "fr",
+        "Des hommes armés ont attaqué le bureau de l'ONU à Goma vendredi, tuant deux gardes et blessant un chauffeur.",
+        2,
+        1,
+        None,
+        id="fr-participle-tuant-deux",
+    ),
+    pytest.param(
+        "fr",
+        "Des hommes armés ont attaqué le bureau de l'ONU à Goma vendredi. Trois gardes ont été tués dans l'attaque.",
+        3,
+        None,
+        None,
+        id="fr-toll-in-next-sentence",
+    ),
+    pytest.param(
+        "es",
+        "Hombres armados atacaron la sede de la ONU en Goma el viernes, matando a dos guardias.",
+        2,
+        None,
+        None,
+        id="es-participle-matando-a-dos",
+    ),
+    pytest.param(
+        "es",
+        "Hombres armados atacaron la sede de la ONU en Goma el viernes. Dos guardias murieron en el ataque.",
+        2,
+        None,
+        None,
+        id="es-toll-in-next-sentence",
+    ),
+    pytest.param(
+        "ar",
+        "هاجم مسلحون مقر الأمم المتحدة في هرات يوم الجمعة، ما أسفر عن مقتل 3 حراس.",
+        3,
+        None,
+        None,
+        id="ar-resulting-in-the-killing-of-3",
+    ),
+    pytest.param(
+        "ar",
+        "هاجم مسلحون مقر الأمم المتحدة في هرات يوم الجمعة. وقتل ثلاثة حراس في الهجوم.",
+        3,
+        None,
+        None,
+        id="ar-toll-in-next-sentence",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "killed", "injured", "kidnapped"), TOLLS)
+def test_casualty_toll(lang: str, text: str, killed: int | None, injured: int | None, kidnapped: int | None) -> None:
+    v = classify("", text, lang=lang, published=FRIDAY)
+    assert v.is_attack, (v.score, v.evidence)
+    assert (v.killed, v.injured, v.kidnapped) == (killed, injured, kidnapped)
+
+
+def test_toll_of_another_event_nearby_is_not_taken() -> None:
+    text = (
+        "Gunmen attacked a clinic run by MSF in Bunia on Monday.\n"
+        "Separately, three soldiers were killed in an ambush near Beni on Sunday."
+    )
+    v = classify("", text, lang="en", published=FRIDAY)
+    assert v.is_attack
+    assert v.killed is None
+
+
+CAPTION = "A guard stands in front of the UN building in Herat on October 23, 2010."
+BODY = "Insurgents attacked the UN compound in Herat, killing two guards.\nThe assault began on Friday, officials said."
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        pytest.param(CAPTION, BODY, date(2024, 5, 10), id="caption-as-title-relative-day-in-body"),
+        pytest.param("", CAPTION + "\n" + BODY, date(2024, 5, 10), id="caption-as-first-body-line"),
+        pytest.param(
+            "UN compound attacked",
+            "Reuters photo: guards outside the compound on March 3, 2015.\n"
+            "Insurgents attacked the UN compound in Herat yesterday, killing two guards.",
+            date(2024, 5, 11),
+            id="photo-credit-line-date-ignored",
+        ),
+        pytest.param(
+            "UN compound attacked",
+            "Insurgents attacked the UN compound in Herat, killing two guards.\n"
+            "Chris Someone | Getty Images, January 4, 2017",
+            date(2024, 5, 12),
+            id="no-date-but-a-credit-falls-back-to-published",
+        ),
+        pytest.param(
+            "",
+            "On 3 March 2024, insurgents attacked the UN compound in Herat, killing two guards.\n"
+            "A guard stands at the gate on Friday, May 10, 2024.",
+            date(2024, 3, 3),
+            id="evidence-date-beats-everything",
+        ),
+    ],
+)
+def test_caption_dates_are_not_the_attack_date(title: str, text: str, expected: date) -> None:
+    v = classify(title, text, lang="en", published=date(2024, 5, 12))
+    assert v.is_attack
+    assert v.occurred_on == expected
+    assert v.historical is ((date(2024, 5, 12) - expected).days > 30)
+
+
+def test_captions_are_never_evidence() -> None:
+    v = classify(CAPTION, BODY, lang="en", published=date(2024, 5, 12))
+    assert CAPTION not in v.evidence
+    assert v.location == "Herat" and v.country == "AF"
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="../shared/seed is not present")
+@pytest.mark.parametrize(
+    "title",
+    [
+        pytest.param("", id="no-title"),
+        pytest.param("UN compound in Herat attacked as Taliban advance", id="real-headline"),
+        pytest.param("<first line>", id="photo-caption-as-title"),
+    ],
+)
+def test_seed_article_with_any_title(title: str) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    if title == "<first line>":
+        title, text = text.split("\n", 1)
+    v = classify(title, text, published=date(2021, 7, 30))
+    assert v.is_attack
+    assert v.categories[0] == "un"
+    assert (v.country, v.location, v.killed) == ("AF", "Herat", 1)
+    assert "armed_attack" in v.event_types
+    assert v.occurred_on == date(2021, 7, 30) and not v.historical
