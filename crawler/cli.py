@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from alerts.settings import Settings, SettingsError, load_settings
+from alerts.store.engine import Database
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -103,7 +104,7 @@ def _stop_reactor_threads() -> None:
         pool.stop()
 
 
-def _database(settings: Settings):  # type: ignore[no-untyped-def]
+def _database(settings: Settings) -> Database:
     from alerts.store import make_database, upgrade
 
     db = make_database(settings.storage.url)

@@ -15,6 +15,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from alerts.api import create_app
 from alerts.delivery.worker import DeliveryWorker
+from alerts.models import FeedState
 from alerts.settings import Settings
 from alerts.store import make_database, upgrade
 from alerts.store.engine import Database
@@ -58,7 +59,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> in
     db = make_database(settings.storage.url, echo=settings.storage.echo)
     await asyncio.to_thread(upgrade, db)
 
-    async def poll(feeds: list) -> object:  # type: ignore[type-arg]
+    async def poll(feeds: list[FeedState]) -> object:
         return await run_poll(settings, db, feeds)
 
     ticker = Ticker(settings, db, poll)
