@@ -47,6 +47,14 @@ def _settings(config: Path | None) -> Settings:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``aidwatch`` console script."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `aidwatch feeds | head`: the reader left, which is not an error
+        sys.stderr.close()
+        return 0
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
