@@ -90,6 +90,11 @@ def analyse_sentence(text: str, lex: Lexicon, is_title: bool = False) -> Sentenc
         sent.scanned = False
         return sent
     neutral = spans(lex.neutral, norm)
+    if lex.neutral_led is not None:
+        for start in sorted({ts for _c, ts, _e in raw_targets} | {os for _k, os, _e in raw_orgs}):
+            m = lex.neutral_led.match(norm, start)
+            if m and m.end() > start:
+                neutral.append((m.lastgroup or "", start, m.end()))
     sent.neutral = {name for name, _s, _e in neutral}
     for cat, s, e in raw_targets:
         if any(ns <= s and e <= ne for _n, ns, ne in neutral):

@@ -102,6 +102,7 @@ class Lexicon:
     function_words: frozenset[str]
     stopwords: frozenset[str]
     not_places: frozenset[str]
+    neutral_led: re.Pattern[str] | None = None
     attack_refs: re.Pattern[str] | None = None
     caption_verbs: re.Pattern[str] | None = None
     caption_credits: re.Pattern[str] | None = None
@@ -158,13 +159,22 @@ def load_lexicon(lang: str, lexicon_dir: str | None = None) -> Lexicon:
         org_info[f"o{i}"] = Organization(str(name), str(spec["category"]))
         org_sections[f"o{i}"] = [str(p) for p in spec["patterns"]]
     perps = {f"p{i}": [str(p)] for i, p in enumerate(data.get("perpetrators") or [])}
+    # Neutral patterns that begin with a target ("{HEALTH} ... on strike") are tried only where a target
+    # starts (features.py), not at every character: a leading alternation of every target word is the
+    # costliest thing a scan can do.
+    led: dict[str, list[str]] = {}
+    rest: dict[str, list[str]] = {}
+    for name, pats in (data.get("neutral") or {}).items():
+        for pat in pats or []:
+            (led if str(pat).startswith("{") else rest).setdefault(name, []).append(str(pat))
     return Lexicon(
         lang=lang,
         version=int(data.get("version", 0)),
         targets=_compile_groups(targets_raw, lang),
         violence=_compile_groups(data.get("violence") or {}, lang),
         casualties=_compile_groups(data.get("casualties") or {}, lang),
-        neutral=_compile_groups(data.get("neutral") or {}, lang, expand),
+        neutral=_compile_groups(rest, lang, expand),
+        neutral_led=_compile_groups(led, lang, expand),
         cues=_compile_groups(data.get("cues") or {}, lang),
         perpetrators=_compile_groups(perps, lang),
         organizations=_compile_groups(org_sections, lang),

@@ -19,7 +19,7 @@ _ABBREV = re.compile(
 )
 # News digests and social-media posts list separate items behind bullets, pipes or "_"; each item is
 # its own sentence, so violence in one item is not read as happening to a target named in another.
-_BULLET = re.compile(r"\s*(?:[◀▶►▪•●■◆⬅🔴🔻🔹🔸📌✅]\ufe0f?|(?<=\s)_(?=\S)|(?<=\s)\|(?=\s)|(?<=\s)-(?=\s[\"“«]))\s*")
+_BULLET = re.compile(r"[◀▶►▪•●■◆⬅🔴🔻🔹🔸📌✅]\ufe0f?|(?<=\s)_(?=\S)|(?<=\s)\|(?=\s)|(?<=\s)-(?=\s[\"“«])")
 _TOKEN = re.compile(r"[\w'’-]+", re.UNICODE)
 _DIGITS = re.compile(r"\d+")
 _ARABIC = re.compile("[\u0600-\u06ff]")

@@ -62,14 +62,20 @@ class Classifier:
         skipped: their date is the picture's.
         """
         sents = analysis.sentences
-        ok = [not lex.is_caption(s.text) for s in sents]
+        memo: dict[int, bool] = {}
+
+        def ok(i: int) -> bool:  # checked lazily: a long article has hundreds of sentences
+            if i not in memo:
+                memo[i] = not lex.is_caption(sents[i].text)
+            return memo[i]
+
         ev = [u.index for u in chosen]
-        first = [i for i, s in enumerate(sents) if ok[i] and (s.is_title or i in ev)]
+        first = [i for i in ev if ok(i)] + ([0] if sents and sents[0].is_title and ok(0) else [])
         near = {j for i in ev for j in (i - 1, i + 1)}
-        lead = [i for i, s in enumerate(sents) if not s.is_title and ok[i]][:2]
-        context = [j for j in sorted(near) + lead if 0 <= j < len(sents) and ok[j] and j not in first]
-        # Evidence sentences first, the headline after them.
-        order = sorted(first, key=lambda i: (sents[i].is_title, i))
+        body = [i for i in range(min(len(sents), 4)) if not sents[i].is_title]
+        lead = [i for i in body if ok(i)][:2]
+        context = [j for j in sorted(near) + lead if 0 <= j < len(sents) and j not in first and ok(j)]
+        order = sorted(set(first), key=lambda i: (sents[i].is_title, i))  # evidence first, then the headline
         return attack_date([sents[i].text for i in order], lex, published, [sents[j].text for j in context])
 
     def classify(
