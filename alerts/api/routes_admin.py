@@ -36,7 +36,7 @@ def _feed_out(view: FeedView) -> FeedOut:
 def list_subscriptions(
     ctx: Ctx,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,  # SQLite integers are 64-bit
 ) -> SubscriptionList:
     """Every subscription with its status, oldest first."""
     views = store.list_subscriptions(ctx.db, limit, offset)

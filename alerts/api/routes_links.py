@@ -37,7 +37,8 @@ def _answer(request: Request, status: int, result: LinkResult, title: str, form_
 def _check(ctx: ApiContext, request: Request, action: str, subscription_id: str, token: str) -> None:
     with ctx.db.session() as session:
         secret = link_secret(session)
-    if not check_link_token(secret, action, subscription_id, token):
+    # Real tokens are URL-safe base64; hmac.compare_digest raises TypeError on non-ASCII text.
+    if not (token.isascii() and check_link_token(secret, action, subscription_id, token)):
         if wants_html(request):
             page = render_page("Link not valid", "This link is not valid. Copy the whole link from the email.")
             raise _HtmlError(HTMLResponse(page, status_code=403))

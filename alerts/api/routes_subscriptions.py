@@ -139,7 +139,7 @@ def deliveries(
     request: Request,
     ctx: Ctx,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,  # SQLite integers are 64-bit
 ) -> DeliveryList:
     """Every delivery attempt (time, status, response code, error), newest first."""
     _authorized(ctx, request, subscription_id)
