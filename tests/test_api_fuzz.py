@@ -1,0 +1,243 @@
+"""Hostile input for the HTTP API: schemathesis fuzzes every operation of the OpenAPI document, no 5xx.
+
+The app is the real one (``alerts.api.create_app``) over a migrated SQLite database, called through its
+ASGI interface. Each generated request is sent with the admin token (so it gets past authentication into
+the handlers) and, when its path names a subscription, feed or incident, a second time with the id of a
+real one: random ids would only ever reach the 404 branch. Both schema-conforming (positive) and
+schema-violating (negative) inputs are generated; the number of examples is bounded to keep the run
+well under a minute. Oversized bodies are checked over a real socket: declared, streamed and lied about.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+import uvicorn
+from fastapi import FastAPI
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import APIOperation, GenerationMode
+from schemathesis.core.result import Ok
+
+from alerts.api import create_app
+from alerts.store import Database
+from tests.api.conftest import ADMIN, PUBLIC_HOOK, make_settings
+from tests.support.alerting import make_incident, store_incident
+from tests.support.databases import migrated_database
+
+# Examples per operation and generation mode: 18 operations x 2 modes x this, each sent once or twice.
+EXAMPLES = 80
+AUTH = {"Authorization": f"Bearer {ADMIN}"}
+
+
+@dataclass
+class Seeds:
+    """Real objects whose ids replace the generated ones in a second call."""
+
+    subscription_id: str
+    feed_id: str
+    incident_id: int
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    """A migrated SQLite database."""
+    with migrated_database("sqlite", tmp_path) as database:
+        yield database
+
+
+@pytest.fixture
+def app(db: Database) -> FastAPI:
+    """The API with a generous rate limit (the fuzzer creates many subscriptions)."""
+    return create_app(make_settings(api={"subscriptions_per_hour": 100_000}), db)
+
+
+def seed(app: FastAPI, db: Database) -> Seeds:
+    """One webhook subscription, one feed and one incident, made through the API where it can."""
+    incident = make_incident(id=7)
+    store_incident(db, incident)
+    transport = httpx.ASGITransport(app=app)
+
+    async def create() -> tuple[str, str]:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t", headers=AUTH) as http:
+            sub = await http.post("/api/v1/subscriptions", json={"channel": "webhook", "target": PUBLIC_HOOK})
+            feed = await http.post("/api/v1/feeds", json={"id": "seeded", "url": "https://93.184.216.34/feed.xml"})
+        assert sub.status_code == 201, sub.text
+        assert feed.status_code == 201, feed.text
+        return str(sub.json()["id"]), "seeded"
+
+    subscription_id, feed_id = asyncio.run(create())
+    return Seeds(subscription_id, feed_id, incident.id)
+
+
+def with_seeded_ids(path_parameters: dict[str, Any], seeds: Seeds) -> dict[str, Any] | None:
+    """The path parameters with real ids in place of generated ones; None when the path names none."""
+    real = {"subscription_id": seeds.subscription_id, "feed_id": seeds.feed_id, "incident_id": seeds.incident_id}
+    if not any(name in real for name in path_parameters):
+        return None
+    return {name: real.get(name, value) for name, value in path_parameters.items()}
+
+
+def describe(case: schemathesis.Case, status: int, body: str) -> str:
+    """One line per failure: the request that got a 5xx, and what came back."""
+    return f"{case.method} {case.formatted_path} query={case.query!r} body={case.body!r} -> {status}: {body[:300]}"
+
+
+def send(case: schemathesis.Case, failures: list[str]) -> None:
+    """Call the app with the admin token; record a 5xx, or an exception (which uvicorn turns into a 500)."""
+    try:
+        response = case.call(headers=AUTH)
+    except Exception as exc:
+        failures.append(describe(case, 500, f"{type(exc).__name__}: {exc}"))
+        return
+    if response.status_code >= 500:
+        failures.append(describe(case, response.status_code, response.text))
+
+
+def fuzz(operation: APIOperation, mode: GenerationMode, seeds: Seeds, failures: list[str]) -> None:
+    """Send ``EXAMPLES`` generated requests to one operation; 5xx answers go to ``failures``."""
+    # Deleting the seeded objects would leave the later operations nothing but 404s.
+    use_seeds = operation.method.upper() != "DELETE"
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,  # the same inputs on every run: a failure here is reproducible
+        phases=[Phase.explicit, Phase.generate],  # no shrinking: the report names the input
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def run(case: schemathesis.Case) -> None:
+        send(case, failures)
+        seeded = with_seeded_ids(case.path_parameters or {}, seeds)
+        if seeded is not None and use_seeds:
+            case.path_parameters = seeded
+            send(case, failures)
+
+    try:
+        run()
+    except Unsatisfiable:
+        # Nothing in this operation can be made invalid (e.g. GET /healthz takes no input).
+        assert mode is GenerationMode.NEGATIVE, operation.label
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
+def test_no_operation_answers_5xx(app: FastAPI, db: Database, mode: GenerationMode) -> None:
+    seeds = seed(app, db)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    operations: list[APIOperation] = []
+    for result in schema.get_all_operations():
+        assert isinstance(result, Ok), f"the OpenAPI document does not load: {result.err()}"
+        operations.append(result.ok())
+    assert len(operations) >= 18, [op.label for op in operations]
+    failures: list[str] = []
+    for operation in operations:
+        fuzz(operation, mode, seeds, failures)
+    assert not failures, f"{len(failures)} request(s) answered 5xx:\n" + "\n".join(failures[:20])
+
+
+async def test_inputs_the_fuzzer_found_are_4xx(app: FastAPI, db: Database) -> None:
+    """Regressions: a 30-digit offset overflowed SQLite's integers; a non-ASCII link token broke the HMAC check."""
+    seeds = await asyncio.to_thread(seed, app, db)
+    sub = seeds.subscription_id
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", headers=AUTH) as http:
+        for path in ("/api/v1/subscriptions", f"/api/v1/subscriptions/{sub}/deliveries", "/api/v1/incidents"):
+            response = await http.get(path, params={"offset": 10**30})
+            assert response.status_code == 400, (path, response.text)
+        for action in ("confirm", "unsubscribe"):
+            response = await http.get(f"/api/v1/subscriptions/{sub}/{action}", params={"token": "\u00e9t\u00e9"})
+            assert response.status_code == 403, (action, response.text)
+            assert response.json()["error"]["code"] == "invalid_token"
+        response = await http.post(
+            f"/api/v1/subscriptions/{sub}/unsubscribe",
+            params={"token": "caf\u00e9"},
+            content=b"List-Unsubscribe=One-Click",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+        assert response.status_code == 403, response.text
+
+
+# --- oversized bodies over a real socket ------------------------------------------------------------
+LIMIT = 4096
+
+
+@pytest.fixture
+async def served(db: Database) -> AsyncIterator[tuple[str, int]]:
+    """The app on a real socket (uvicorn on this loop, as the daemon runs it) with a 4 KiB body limit."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    port = int(sock.getsockname()[1])
+    app = create_app(make_settings(api={"max_body_bytes": LIMIT, "subscriptions_per_hour": 1000}), db)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        yield "127.0.0.1", port
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=10)
+        sock.close()
+
+
+async def raw_exchange(host: str, port: int, head: bytes, chunks: list[bytes]) -> tuple[int, bytes]:
+    """Send a request head and body chunks as they are; return the status and body of the answer.
+
+    The server may answer and close before the body is all sent: a reset while sending is expected.
+    """
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(head)
+        for chunk in chunks:
+            try:
+                writer.write(chunk)
+                await writer.drain()
+            except (ConnectionResetError, BrokenPipeError):
+                break
+        raw = await asyncio.wait_for(reader.read(1 << 20), timeout=10)
+        while b"\r\n\r\n" not in raw:
+            more = await asyncio.wait_for(reader.read(1 << 20), timeout=10)
+            if not more:
+                break
+            raw += more
+    finally:
+        writer.close()
+    status_line, _, rest = raw.partition(b"\r\n")
+    _headers, _, body = rest.partition(b"\r\n\r\n")
+    return int(status_line.split()[1]), body
+
+
+async def test_oversized_bodies_are_refused_with_413_over_a_socket(served: tuple[str, int]) -> None:
+    host, port = served
+    url = f"http://{host}:{port}/api/v1/subscriptions"
+    big = {"channel": "webhook", "target": PUBLIC_HOOK, "name": "x" * (LIMIT * 4)}
+    async with httpx.AsyncClient(timeout=10) as http:
+        declared = await http.post(url, json=big)
+        fits = await http.post(url, json={"channel": "webhook", "target": PUBLIC_HOOK, "name": "x" * 100})
+        patched = await http.patch(
+            f"http://{host}:{port}/api/v1/subscriptions/sub_x", json={"name": "y" * LIMIT * 2}, headers=AUTH
+        )
+    assert declared.status_code == 413, declared.text
+    assert declared.json()["error"]["code"] == "body_too_large"
+    assert patched.status_code == 413, patched.text
+    assert fits.status_code == 201, fits.text  # the limit refuses only what is over it
+
+    path = b"POST /api/v1/subscriptions HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+    # Chunked, no Content-Length: the limit holds while the body streams in.
+    chunk = b" " * 1024
+    chunked = [b"%x\r\n%s\r\n" % (len(chunk), chunk)] * (LIMIT // 1024 * 4) + [b"0\r\n\r\n"]
+    status, body = await raw_exchange(host, port, path + b"Transfer-Encoding: chunked\r\n\r\n", chunked)
+    assert status == 413, body
+    assert b"body_too_large" in body
+    # A huge declared length is refused before any of the body is read (nothing is sent at all).
+    status, body = await raw_exchange(host, port, path + b"Content-Length: 1000000000\r\n\r\n", [])
+    assert status == 413, body
+    assert b"body_too_large" in body
