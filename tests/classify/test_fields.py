@@ -110,3 +110,22 @@ def test_seed_article() -> None:
     assert v.categories[0] == "un"
     assert (v.country, v.location, v.killed) == ("AF", "Herat", 1)
     assert "armed_attack" in v.event_types
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "location"),
+    [
+        pytest.param("Gunmen looted an MSF clinic in a village of Ituri province.", "CD", "Ituri", id="province-only"),
+        pytest.param("Armed men ambushed an NGO vehicle in Jonglei state.", "SS", "Jonglei", id="state-only"),
+        pytest.param(
+            "A South Sudanese aid worker was shot and injured by an unidentified gunman.",
+            None,
+            None,
+            id="compass-word-is-not-a-region",
+        ),
+    ],
+)
+def test_provinces_give_the_country(text: str, country: str | None, location: str | None) -> None:
+    v = classify("", text, lang="en")
+    assert v.is_attack
+    assert (v.country, v.location) == (country, location)
