@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+SQLITE_BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another connection's lock before failing
+
 
 @dataclass(frozen=True)
 class Database:
@@ -30,11 +32,27 @@ class Database:
         with self.sessions.begin() as session:
             yield session
 
-    def ping(self) -> bool:
-        """True when the database answers a trivial query."""
+    def ping(self, sqlite_wait: float = 1.0) -> bool:
+        """True when the database answers; on SQLite, when it can also take writes.
+
+        SQLite's ``SELECT 1`` never touches the file, so it answers even while another process holds the
+        write lock and every tick, ingest and delivery record waits on it: there the ping takes the write
+        lock for an instant instead (``BEGIN IMMEDIATE``, then rolls back), waiting at most ``sqlite_wait``
+        seconds. The daemon's own write transactions last milliseconds.
+        """
         try:
             with self.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+                if not self.is_sqlite:
+                    conn.execute(text("SELECT 1"))
+                    return True
+                raw = conn.connection.driver_connection
+                assert raw is not None
+                raw.execute(f"PRAGMA busy_timeout={int(sqlite_wait * 1000)}")
+                try:
+                    raw.execute("BEGIN IMMEDIATE")
+                    raw.execute("ROLLBACK")
+                finally:
+                    raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             return True
         except Exception:
             return False
@@ -49,7 +67,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
