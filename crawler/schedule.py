@@ -16,13 +16,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import select
+
 from alerts import metrics
 from alerts.feedlist import load_feed_list
 from alerts.models import FeedState
 from alerts.settings import Settings, SettingsError
 from alerts.store.engine import Database
 from alerts.store.feeds import lease_due_feeds, release_leases, sync_feed_list
-from alerts.store.tables import utcnow
+from alerts.store.tables import FeedRow, utcnow
 from crawler.polls import CrawlSummary
 
 log = logging.getLogger(__name__)
@@ -93,6 +95,8 @@ class Ticker:
         self._crawls: set[asyncio.Task[object]] = set()
         self.last_tick_ok: bool = True
         self.stopping = False
+        # Feeds whose crawl has ended: a lease still held on one means its poll could not be recorded.
+        self._ended: set[str] = set()
 
     @property
     def lease_seconds(self) -> float:
@@ -110,6 +114,11 @@ class Ticker:
             return []
         try:
             await asyncio.to_thread(self.watcher.sync, self.db, self.clock())
+            if self._ended:
+                # Before leasing, so no feed of a crawl started by this ticker can be among them.
+                ended = set(self._ended)
+                await asyncio.to_thread(release_orphaned_leases, self.db, self.owner, ended)
+                self._ended -= ended
             due = await asyncio.to_thread(
                 lease_due_feeds,
                 self.db,
@@ -144,6 +153,7 @@ class Ticker:
             return None
         finally:
             self._slots.release()
+            self._ended.update(feed.id for feed in feeds)
 
     async def stop(self, timeout: float) -> None:
         """Let running crawls finish for up to ``timeout`` seconds, cancel the rest, release leases."""
@@ -158,6 +168,24 @@ class Ticker:
             await asyncio.to_thread(release_leases, self.db, self.owner)
         except Exception as exc:  # leases expire on their own; shutting down matters more
             log.warning("could not release feed leases: %s", exc)
+
+
+def release_orphaned_leases(db: Database, owner: str, feed_ids: set[str]) -> int:
+    """Give back the leases ``owner`` still holds on ``feed_ids``, whose crawls have ended; returns how many.
+
+    A poll's result is recorded (which releases the lease) in the crawl; when the database was down or
+    locked at that moment, the lease would otherwise keep the feed unpolled until it expires (10+ min),
+    and entries published meanwhile would wait that long. The feed keeps its ``next_poll_at``: it is
+    polled again at once.
+    """
+    with db.session() as session:
+        rows = session.scalars(select(FeedRow).where(FeedRow.id.in_(feed_ids), FeedRow.lease_owner == owner)).all()
+        for row in rows:
+            row.lease_owner = row.lease_until = None
+        released = sorted(row.id for row in rows)
+    if released:
+        log.warning("released the leases of feeds whose poll could not be recorded: %s", released)
+    return len(released)
 
 
 def _count(summary: CrawlSummary) -> None:

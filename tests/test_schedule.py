@@ -150,3 +150,23 @@ async def test_stop_releases_leases_of_unfinished_crawls(settings: Settings, db:
     other = Ticker(settings, db, RecordingPoll(db, clock), clock=clock, owner="other")
     assert sorted(f.id for f in await other.tick()) == ["fast", "slow"]
     await drain(other)
+
+
+class UnrecordedPoll(RecordingPoll):
+    """A crawl whose results cannot be recorded (the database went away meanwhile): leases stay held."""
+
+    async def __call__(self, feeds: list[FeedState]) -> None:
+        self.calls.append(sorted(f.id for f in feeds))
+
+
+async def test_leases_left_by_a_crawl_that_could_not_record_are_released(settings: Settings, db: Database) -> None:
+    clock = Clock()
+    poll = UnrecordedPoll(db, clock)
+    ticker = Ticker(settings, db, poll, clock=clock, owner="me")
+    await ticker.tick()
+    await drain(ticker)
+    # Still due and no longer being polled: the next tick polls them again instead of waiting 10 minutes.
+    clock.now = T0 + timedelta(seconds=5)
+    assert sorted(f.id for f in await ticker.tick()) == ["fast", "slow"]
+    await drain(ticker)
+    assert poll.calls == [["fast", "slow"], ["fast", "slow"]]
