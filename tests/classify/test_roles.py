@@ -93,6 +93,24 @@ NOT_ATTACKS = [
         id="ar-ceasefire-and-prisoner-exchange",
     ),
     pytest.param(
+        "en",
+        "",
+        "Many of the refugees fled the occupation of the territory decades ago and still live in camps.",
+        id="en-occupation-of-a-territory-is-not-an-event",
+    ),
+    pytest.param(
+        "ar",
+        "",
+        "الأزمة الإنسانية تحاصر السكان، وأقامت معلمة خيمة تعليمية للأطفال فوق أنقاض منزلها المدمر.",
+        id="ar-humanitarian-crisis-and-school-tent",
+    ),
+    pytest.param(
+        "ar",
+        "",
+        "قال نائب المدير الطبي لمنظمة أطباء بلا حدود إن وقف إطلاق النار جلب قدرا من الأمل للسكان.",
+        id="ar-msf-official-speaks-of-ceasefire",
+    ),
+    pytest.param(
         "ar",
         "",
         "أطباء بلا حدود: إزالة الذخائر غير المنفجرة من المدينة تحتاج سنوات.",
