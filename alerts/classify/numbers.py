@@ -62,6 +62,13 @@ def _near(toks: list[tuple[int, str]], at: int, end: int, lex: Lexicon, mode: st
 
     if mode == "participle":
         return right()
+    if mode == "left":
+        # Active voice puts the figure right after the verb ("shot dead two nurses"); an article further
+        # left ("stormed an NGO clinic and shot dead ...") must not win over it.
+        nxt = toks[after][1] if after < len(toks) else ""
+        v = _value(nxt, lex) if nxt else None
+        if v is not None and nxt.lower() not in _ARTICLES:
+            return v
     first, second = (right, left) if mode == "right" else (left, right)
     v = first()
     return v if v is not None else second()

@@ -1,0 +1,79 @@
+"""Full news articles in four languages: an attack reported in one paragraph of a long story is found, and
+the same story without it (or with the humanitarian actor only speaking, receiving the wounded or
+evacuating) stays negative. The score must not depend on the article's length.
+
+Every text here was written for these tests (no corpus sentences).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from alerts.classify import classify
+
+FILLER = {
+    "en": (
+        "The talks between the government and the opposition resumed in the capital on Tuesday. "
+        "Diplomats said the two sides remained far apart on the question of elections.\n"
+        "Prices of bread and fuel have doubled since the start of the year, and many families now eat once a day.\n"
+    ),
+    "fr": (
+        "Les négociations entre le gouvernement et l'opposition ont repris mardi dans la capitale. "
+        "Selon des diplomates, les deux camps restent éloignés sur la question des élections.\n"
+        "Le prix du pain et du carburant a doublé depuis le début de l'année.\n"
+    ),
+    "es": (
+        "Las negociaciones entre el Gobierno y la oposición se reanudaron el martes en la capital. "
+        "Según varios diplomáticos, las dos partes siguen lejos de un acuerdo sobre las elecciones.\n"
+        "El precio del pan y del combustible se ha duplicado desde principios de año.\n"
+    ),
+    "ar": (
+        "استؤنفت المفاوضات بين الحكومة والمعارضة في العاصمة يوم الثلاثاء. "
+        "وقال دبلوماسيون إن الطرفين لا يزالان بعيدين بشأن مسألة الانتخابات.\n"
+        "وتضاعفت أسعار الخبز والوقود منذ بداية العام.\n"
+    ),
+}
+
+ATTACK = {
+    "en": "On Sunday, gunmen stormed a clinic run by an international NGO in the north and shot dead two nurses.\n",
+    "fr": "Dimanche, des hommes armés ont attaqué un centre de santé de MSF dans le nord, tuant deux infirmiers.\n",
+    "es": "El domingo, hombres armados atacaron un centro de salud de MSF en el norte y mataron a dos enfermeros.\n",
+    "ar": "وفي يوم الأحد، هاجم مسلحون مركزا صحيا تدعمه منظمة أطباء بلا حدود في الشمال وقتلوا ممرضين اثنين.\n",
+}
+
+NOT_ATTACK = {
+    "en": "The wounded from Sunday's market bombing were taken to the regional hospital, the UN said.\n",
+    "fr": "Les blessés de l'attentat de dimanche contre le marché ont été transportés à l'hôpital régional.\n",
+    "es": "Los heridos del atentado del domingo en el mercado fueron trasladados al hospital regional.\n",
+    "ar": "ونقل الجرحى في تفجير السوق يوم الأحد إلى المستشفى الإقليمي.\n",
+}
+
+LANGS = ["en", "fr", "es", "ar"]
+
+
+@pytest.mark.parametrize("lang", [pytest.param(lg, id=f"{lg}-attack-inside-a-long-article") for lg in LANGS])
+def test_attack_inside_a_long_article_is_found(lang: str) -> None:
+    text = FILLER[lang] * 8 + ATTACK[lang] + FILLER[lang] * 8
+    v = classify("", text, lang=lang)
+    assert v.is_attack, (v.score, v.evidence)
+    assert v.evidence == [ATTACK[lang].strip()]
+    assert v.killed == 2
+
+
+@pytest.mark.parametrize("lang", [pytest.param(lg, id=f"{lg}-same-article-without-the-attack") for lg in LANGS])
+def test_same_long_article_without_the_attack_is_negative(lang: str) -> None:
+    assert not classify("", FILLER[lang] * 16, lang=lang).is_attack
+
+
+@pytest.mark.parametrize("lang", [pytest.param(lg, id=f"{lg}-hospital-only-receives-the-wounded") for lg in LANGS])
+def test_hospital_receiving_the_wounded_in_a_long_article_is_negative(lang: str) -> None:
+    text = FILLER[lang] * 8 + NOT_ATTACK[lang] + FILLER[lang] * 8
+    v = classify("", text, lang=lang)
+    assert not v.is_attack, (v.score, v.evidence)
+
+
+@pytest.mark.parametrize("lang", [pytest.param(lg, id=f"{lg}-score-independent-of-length") for lg in LANGS])
+def test_score_does_not_depend_on_article_length(lang: str) -> None:
+    short = classify("", ATTACK[lang], lang=lang).score
+    long = classify("", FILLER[lang] * 20 + ATTACK[lang] + FILLER[lang] * 20, lang=lang).score
+    assert long == pytest.approx(short, abs=0.15)
