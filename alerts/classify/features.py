@@ -177,6 +177,9 @@ def unit_features(
     if sent.hidden_targets:
         f["hidden"] = 1.0
     for q in sent.cues:
+        # An arrest word next to a raid, shooting or looting is part of a violent event, not an arrest only.
+        if q == "arrest_only" and vtypes - {"detention", "harm"}:
+            continue
         f["q:" + q] = 1.0
     if sent.is_title:
         f["title"] = 1.0
