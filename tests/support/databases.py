@@ -48,7 +48,7 @@ def postgres_schema_url() -> Iterator[str]:
     """A URL whose connections use a fresh, empty schema; the schema is dropped afterwards."""
     require_postgres()
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
+    admin = create_engine(POSTGRES_URL, pool_pre_ping=True)  # survives a server restart during the test
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:

@@ -140,11 +140,14 @@ def _authenticator(credentials: tuple[str, str]) -> Any:
 
 
 @contextmanager
-def smtp_server(security: str = "none", credentials: tuple[str, str] | None = None) -> Iterator[SmtpServer]:
+def smtp_server(
+    security: str = "none", credentials: tuple[str, str] | None = None, port: int | None = None
+) -> Iterator[SmtpServer]:
     """Run an aiosmtpd server in its own thread for the duration of the block.
 
     ``security`` is "none", "starttls" (STARTTLS required before MAIL) or "tls" (implicit TLS);
-    ``credentials`` makes AUTH mandatory with that login and password.
+    ``credentials`` makes AUTH mandatory with that login and password; ``port`` (default: a free one)
+    lets a test start the server where a daemon already tries to send.
     """
     handler = CapturingHandler()
     kwargs: dict[str, Any] = {}
@@ -160,7 +163,7 @@ def smtp_server(security: str = "none", credentials: tuple[str, str] | None = No
         kwargs.update(
             authenticator=_authenticator(credentials), auth_required=True, auth_require_tls=security == "starttls"
         )
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
+    controller = Controller(handler, hostname="127.0.0.1", port=port or free_port(), **kwargs)
     controller.start()
     try:
         yield SmtpServer(controller.hostname, controller.port, handler, client_tls)

@@ -103,10 +103,13 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def webhook_receiver() -> Iterator[Receiver]:
-    """Serve a receiver on 127.0.0.1 (random port) in a thread for the duration of the block."""
+def webhook_receiver(port: int = 0) -> Iterator[Receiver]:
+    """Serve a receiver on 127.0.0.1 in a thread for the duration of the block.
+
+    ``port`` 0 picks a free one; a fixed port lets a test start the receiver where a daemon already sends.
+    """
     receiver = Receiver()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
+    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(receiver))
     server.daemon_threads = True
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
