@@ -50,6 +50,31 @@ NOT_ATTACK = {
 
 LANGS = ["en", "fr", "es", "ar"]
 
+# Hospitals as the place that receives the wounded, a camp as a landmark for soldiers killed nearby, and a
+# report's trend line: violence and a humanitarian word in one sentence, none of it an attack on the target.
+OTHER_ROLES = {
+    "en": [
+        "Hospitals in the city are overwhelmed with casualties from the shelling, doctors said.",
+        "Two soldiers were killed near the refugee camp when their patrol hit a roadside bomb.",
+        "A UN report said attacks on aid workers rose sharply last year.",
+    ],
+    "fr": [
+        "Les hôpitaux de la ville sont débordés par l'afflux de blessés après les bombardements.",
+        "Deux soldats ont été tués près du camp de réfugiés lorsque leur patrouille a sauté sur une mine.",
+        "Selon un rapport, les attaques contre les travailleurs humanitaires ont fortement augmenté l'an dernier.",
+    ],
+    "es": [
+        "Los hospitales de la ciudad están desbordados por la llegada de heridos tras los bombardeos.",
+        "Dos soldados murieron cerca del campo de refugiados cuando su patrulla pisó una mina.",
+        "Según un informe, los ataques contra trabajadores humanitarios aumentaron el año pasado.",
+    ],
+    "ar": [
+        "المستشفيات في المدينة مكتظة بالجرحى جراء القصف بحسب أطباء.",
+        "قتل جنديان قرب مخيم اللاجئين عندما انفجر لغم بدوريتهما.",
+        "ذكر تقرير أن الهجمات على عمال الإغاثة ارتفعت بشكل حاد العام الماضي.",
+    ],
+}
+
 
 @pytest.mark.parametrize("lang", [pytest.param(lg, id=f"{lg}-attack-inside-a-long-article") for lg in LANGS])
 def test_attack_inside_a_long_article_is_found(lang: str) -> None:
@@ -77,3 +102,19 @@ def test_score_does_not_depend_on_article_length(lang: str) -> None:
     short = classify("", ATTACK[lang], lang=lang).score
     long = classify("", FILLER[lang] * 20 + ATTACK[lang] + FILLER[lang] * 20, lang=lang).score
     assert long == pytest.approx(short, abs=0.15)
+
+
+@pytest.mark.parametrize(
+    ("lang", "sentence"),
+    [
+        pytest.param(lg, sent, id=f"{lg}-{name}")
+        for lg in LANGS
+        for name, sent in zip(
+            ("hospitals-overwhelmed", "camp-as-landmark", "report-trend"), OTHER_ROLES[lg], strict=True
+        )
+    ],
+)
+def test_other_roles_in_a_long_article_are_negative(lang: str, sentence: str) -> None:
+    text = FILLER[lang] * 6 + sentence + "\n" + FILLER[lang] * 6
+    v = classify("", text, lang=lang)
+    assert not v.is_attack, (v.score, v.evidence)
