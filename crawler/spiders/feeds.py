@@ -30,7 +30,7 @@ from alerts.store.feeds import record_poll
 from alerts.store.tables import utcnow
 from crawler.extract import extract_text
 from crawler.feeds import FeedEntry, FeedParseError, parse_feed
-from crawler.middlewares import FEED_META, RETRY_AFTER_META
+from crawler.middlewares import FEED_META, RETRY_AFTER_META, DownloadAborted
 from crawler.polls import PollTracker, ProgressFunction
 
 if TYPE_CHECKING:
@@ -163,6 +163,8 @@ class FeedSpider(scrapy.Spider):
         """A feed request failed before a response: DNS, refused, timeout, too big, robots.txt..."""
         request: Request = failure.request  # type: ignore[attr-defined]
         feed: FeedState = request.meta[FEED_META]
+        if isinstance(failure.value, DownloadAborted):
+            return  # the crawl is being stopped: abandoned, not failed (the lease is given back)
         http_status = None
         if isinstance(failure.value, HttpError):
             http_status = failure.value.response.status
@@ -185,6 +187,8 @@ class FeedSpider(scrapy.Spider):
         """The article page could not be fetched: keep the entry with its summary."""
         request: Request = failure.request  # type: ignore[attr-defined]
         entry: FeedEntry = request.meta[ENTRY_META]
+        if isinstance(failure.value, DownloadAborted):
+            return []  # stopping: the feed stays open and unrecorded, its entries are retried next poll
         log.info("article %s not fetched: %s", entry.link, describe_failure(failure))
         self.crawler.stats.inc_value("aidwatch/pages_failed")
         return [_article(request.meta[FEED_META], entry, None)]

@@ -65,7 +65,7 @@ class FeedServer:
         self._changed = threading.Condition()
         self._closing = threading.Event()
         self.robots = DEFAULT_ROBOTS
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="feed-server", daemon=True)
 
@@ -162,6 +162,12 @@ def rss(items: list[tuple[str, str]], *, title: str = "Test feed", extra: str = 
 def gzip_bomb(decompressed_bytes: int) -> bytes:
     """A gzip body of zeros: a few dozen KB on the wire, ``decompressed_bytes`` once inflated."""
     return gzip.compress(b"\0" * decompressed_bytes, compresslevel=9)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        # Clients that hang up mid-response (timeouts, size caps) are what the faults are for.
+        return
 
 
 def _handler_for(server: FeedServer) -> type[BaseHTTPRequestHandler]:
