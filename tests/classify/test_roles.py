@@ -12,6 +12,30 @@ import pytest
 from alerts.classify import classify
 
 NOT_ATTACKS = [
+    pytest.param(
+        "en",
+        "",
+        "The claim echoes a warning by the UN special envoy on sexual violence in conflict earlier this week.",
+        id="en-un-envoy-on-sexual-violence",
+    ),
+    pytest.param(
+        "en",
+        "",
+        "Doctors, nurses, dockworkers and teachers also took part in the general strike on Monday.",
+        id="en-doctors-took-part-in-a-strike",
+    ),
+    pytest.param(
+        "fr",
+        "",
+        "Les médecins et les infirmiers ont participé à la grève générale lancée par les syndicats.",
+        id="fr-doctors-joined-a-strike",
+    ),
+    pytest.param(
+        "es",
+        "",
+        "Médicos y enfermeras se sumaron a la huelga general convocada por los sindicatos.",
+        id="es-doctors-joined-a-strike",
+    ),
     pytest.param("en", "", "Aid agencies recorded dozens of homes burned in the district.", id="en-ngo-as-recorder"),
     pytest.param("en", "UN, rights groups condemn violent crackdown on protests", "", id="en-un-in-a-list-of-speakers"),
     pytest.param(
