@@ -9,7 +9,9 @@ its whole life on the loop this module returns (see docs/decisions/0001-reactor-
 from __future__ import annotations
 
 import asyncio
+import functools
 import sys
+import threading
 
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
@@ -72,6 +74,9 @@ def start_reactor() -> None:
     from twisted.internet import reactor
 
     if not reactor._started:
+        # Twisted's pool threads are not daemon threads and only stop on reactor.stop(), which we
+        # never call (it would stop the asyncio loop): as they are, they keep the process from exiting.
+        reactor.getThreadPool().threadFactory = functools.partial(threading.Thread, daemon=True)
         reactor.startRunning(installSignalHandlers=False)  # the daemon handles signals itself
 
 
