@@ -47,7 +47,7 @@ def leased(db: Database) -> dict[str, str | None]:
         return {row.id: row.lease_owner for row in session.scalars(select(FeedRow))}
 
 
-def claimed(db: Database) -> list[str | None]:
+def claimed(db: Database) -> list[str]:
     with db.session() as session:
         return sorted(row.claimed_by or "" for row in session.scalars(select(OutboxRow)))
 
