@@ -55,20 +55,22 @@ ITEM_PIPELINES = {"crawler.pipelines.IngestPipeline": 300}
 
 def scrapy_settings(settings: Settings) -> ScrapySettings:
     """Scrapy settings for one crawl: this module's values overlaid with ``settings.crawler``."""
-    crawler = settings.crawler
     result = ScrapySettings()
     result.setmodule(sys.modules[__name__], priority="project")
-    result.setdict(
-        {
-            "USER_AGENT": crawler.user_agent,
-            "ROBOTSTXT_OBEY": crawler.obey_robots_txt,
-            "DOWNLOAD_TIMEOUT": crawler.download_timeout,
-            "DNS_TIMEOUT": crawler.download_timeout,
-            "DOWNLOAD_MAXSIZE": crawler.max_body_bytes,
-            "DOWNLOAD_WARNSIZE": min(DOWNLOAD_WARNSIZE, crawler.max_body_bytes),
-            "CONCURRENT_REQUESTS": crawler.concurrency,
-            "CONCURRENT_REQUESTS_PER_DOMAIN": crawler.per_host_concurrency,
-        },
-        priority="project",
-    )
+    result.setdict(crawler_overrides(settings), priority="project")
     return result
+
+
+def crawler_overrides(settings: Settings) -> dict[str, object]:
+    """The Scrapy settings that ``settings.crawler`` decides."""
+    crawler = settings.crawler
+    return {
+        "USER_AGENT": crawler.user_agent,
+        "ROBOTSTXT_OBEY": crawler.obey_robots_txt,
+        "DOWNLOAD_TIMEOUT": crawler.download_timeout,
+        "DNS_TIMEOUT": crawler.download_timeout,
+        "DOWNLOAD_MAXSIZE": crawler.max_body_bytes,
+        "DOWNLOAD_WARNSIZE": min(DOWNLOAD_WARNSIZE, crawler.max_body_bytes),
+        "CONCURRENT_REQUESTS": crawler.concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawler.per_host_concurrency,
+    }

@@ -76,11 +76,10 @@ class FeedSpider(scrapy.Spider):
         super().update_settings(settings)
         if not settings.getbool("AIDWATCH_IN_PROCESS"):
             from crawler.runner import standalone_settings
-            from crawler.settings import scrapy_settings
+            from crawler.settings import crawler_overrides
 
-            for key, value in scrapy_settings(standalone_settings()).items():
-                if settings.getpriority(key) is None or settings.getpriority(key) <= 20:  # type: ignore[operator]
-                    settings.set(key, value, priority="spider")
+            for key, value in crawler_overrides(standalone_settings()).items():
+                settings.set(key, value, priority="spider")  # command-line -s still wins
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
