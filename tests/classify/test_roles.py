@@ -15,27 +15,6 @@ NOT_ATTACKS = [
     pytest.param(
         "en",
         "",
-        "A convoy of the World Food Programme came under fire near the border on Tuesday.",
-        "aid_convoy_or_warehouse",
-        id="en-convoy-came-under-fire",
-    ),
-    pytest.param(
-        "fr",
-        "",
-        "Un convoi du PAM a essuyé des tirs près de la frontière mardi.",
-        "aid_convoy_or_warehouse",
-        id="fr-convoy-came-under-fire",
-    ),
-    pytest.param(
-        "es",
-        "",
-        "Un convoy humanitario fue blanco de disparos cerca de la frontera el martes.",
-        "aid_convoy_or_warehouse",
-        id="es-convoy-came-under-fire",
-    ),
-    pytest.param(
-        "en",
-        "",
         "The claim echoes a warning by the UN special envoy on sexual violence in conflict earlier this week.",
         id="en-un-envoy-on-sexual-violence",
     ),
