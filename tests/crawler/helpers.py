@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import func, select
 
-from alerts.models import Article, FeedSource, FeedState, Verdict
+from alerts.ingest import Ingestor
+from alerts.models import FeedSource, FeedState, Verdict
 from alerts.settings import Settings
 from alerts.store import Database, make_database, upgrade
-from alerts.store.articles import add_article, article_exists, mark_seen
 from alerts.store.feeds import lease_due_feeds, sync_feed_list
 from alerts.store.tables import ArticleRow, FeedRow, SeenEntry, utcnow
 
@@ -63,39 +61,27 @@ def count(db: Database, table: type[ArticleRow] | type[SeenEntry], feed_id: str 
         return int(session.scalar(query) or 0)
 
 
-def quiet_ingestor(db: Database) -> Any:
-    """The real Ingestor with a stand-in classifier that flags nothing (the classifier is tested apart).
+def quiet_ingestor(db: Database, *, attack_word: str | None = None, fail_word: str | None = None) -> Ingestor:
+    """The real Ingestor with a stand-in classifier (the classifier is tested on its own).
 
-    While ``alerts.ingest`` cannot be imported yet (its incident module is still being written),
-    a storage-only stand-in does the same for non-attacks: mark the entry seen, store new URLs.
+    Titles containing ``attack_word`` are attacks on a health site in Afghanistan; a title with
+    ``fail_word`` makes classification raise, as a broken article would.
     """
 
     def classify(title: str, text: str, lang: str | None, published: datetime | None) -> Verdict:
+        if fail_word is not None and fail_word in title:
+            raise ValueError(f"cannot classify {title!r}")
+        if attack_word is not None and attack_word in title:
+            return Verdict(
+                is_attack=True,
+                score=0.95,
+                categories=["health"],
+                event_types=["armed_attack"],
+                country="AF",
+                location="Kunduz",
+                injured=2,
+                occurred_on=date(2026, 11, 20),
+            )
         return Verdict(is_attack=False, score=0.0)
 
-    try:
-        from alerts.ingest import Ingestor
-    except ImportError:
-        return _StorageOnlyIngestor(db)
     return Ingestor(db, classify)
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    stored: bool
-    incident_event: str | None = None
-    alerts_queued: int = 0
-
-
-class _StorageOnlyIngestor:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    def ingest(self, article: Article) -> _Outcome:
-        with self.db.session() as session:
-            now = utcnow()
-            mark_seen(session, article.feed_id, [article.entry_key], now)
-            if article_exists(session, article.url):
-                return _Outcome(stored=False)
-            add_article(session, article, Verdict(is_attack=False, score=0.0), now)
-            return _Outcome(stored=True)

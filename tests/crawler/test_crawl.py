@@ -188,3 +188,35 @@ async def test_crawl_on_another_loop_is_refused(feed_server: FeedServer, tmp_pat
 
     with pytest.raises(ReactorError, match="another event loop"):
         await asyncio.to_thread(on_a_new_loop)
+
+
+async def test_summary_counts_incidents_and_progress_reports_each_feed(feed_server: FeedServer, tmp_path: Path) -> None:
+    one = feed_server.feed("/count/a.xml", rss([(feed_server.url("/articles/count-1"), "Clinic ATTACK in Kunduz")]))
+    two = feed_server.feed("/count/b.xml", rss([(feed_server.url("/articles/count-2"), "Kunduz clinic ATTACK")]))
+    db = database(tmp_path / "aidwatch.db")
+    add_feeds(db, {"a": one, "b": two})
+    done: list[str] = []
+    summary = await run_poll(
+        settings_for_tests(), db, lease(db), progress=done.append, ingestor=quiet_ingestor(db, attack_word="ATTACK")
+    )
+    assert sorted(done) == ["a", "b"]
+    assert (summary.articles, summary.incidents_new, summary.incidents_updated) == (2, 1, 0)
+
+
+async def test_an_entry_that_cannot_be_stored_keeps_the_feed_unchanged(feed_server: FeedServer, tmp_path: Path) -> None:
+    url = feed_server.feed(
+        "/ingest-fail/feed.xml",
+        rss([(feed_server.url("/articles/if-1"), "Fine item"), (feed_server.url("/articles/if-2"), "BROKEN item")]),
+    )
+    db = database(tmp_path / "aidwatch.db")
+    add_feeds(db, {"fragile": url})
+    failing = await run_poll(settings_for_tests(), db, lease(db), ingestor=quiet_ingestor(db, fail_word="BROKEN"))
+    assert (failing.failed, failing.articles) == (1, 1)
+    row = feed_row(db, "fragile")
+    assert row.last_status == "error" and "could not be stored" in (row.last_error or "")
+    # The validators did not advance: the next poll downloads the feed again and retries the entry.
+    assert row.etag is None
+    feed_server.clear_log()
+    retried = await run_poll(settings_for_tests(), db, lease(db), ingestor=quiet_ingestor(db))
+    assert "if-none-match" not in feed_server.requests_for("/ingest-fail/feed.xml")[0].headers
+    assert (retried.failed, retried.entries_new, retried.articles) == (0, 1, 1)
