@@ -27,6 +27,12 @@ NOT_ATTACKS = [
     pytest.param(
         "fr",
         "",
+        "Le siège de MSF à Genève a publié mardi un rapport sur les hôpitaux de la région.",
+        id="fr-siege-meaning-headquarters",
+    ),
+    pytest.param(
+        "fr",
+        "",
         "Les médecins et les infirmiers ont participé à la grève générale lancée par les syndicats.",
         id="fr-doctors-joined-a-strike",
     ),
