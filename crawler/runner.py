@@ -55,6 +55,7 @@ async def run_poll(
     if not feeds:
         return CrawlSummary()
     start_reactor()
+    _quiet_scrapy_logs()
     scrapy = scrapy_settings(settings)
     scrapy.set("AIDWATCH_IN_PROCESS", True, priority="cmdline")
     runner = AsyncCrawlerRunner(scrapy)
@@ -74,6 +75,14 @@ async def run_poll(
     if not isinstance(spider, FeedSpider):  # the spider could not even be built
         raise RuntimeError("the feed spider did not start")
     return spider.tracker.summary
+
+
+def _quiet_scrapy_logs() -> None:
+    # In-process, Scrapy's INFO lines (settings, middlewares, "Spider opened") would repeat on every
+    # tick; LOG_LEVEL only applies to the handler `scrapy crawl` installs. Left alone when configured.
+    scrapy_logger = logging.getLogger("scrapy")
+    if scrapy_logger.level == logging.NOTSET:
+        scrapy_logger.setLevel(logging.WARNING)
 
 
 async def stop(timeout: float = 5.0) -> None:

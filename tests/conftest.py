@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from crawler.reactor import install_asyncio_reactor
+from tests.support.feed_server import FeedServer
 
 # Before anything imports twisted.internet.reactor (docs/decisions/0001-reactor-and-loop.md).
 install_asyncio_reactor()
@@ -14,10 +15,8 @@ install_asyncio_reactor()
 
 # --- crawler: the local feed server ---------------------------------------------------------
 @pytest.fixture(scope="session")
-def feed_server() -> Iterator[object]:
+def feed_server() -> Iterator[FeedServer]:
     """A real HTTP server on 127.0.0.1 serving the shared feeds, article pages and faults."""
-    from tests.support.feed_server import FeedServer
-
     server = FeedServer().start()
     yield server
     server.stop()
