@@ -13,6 +13,21 @@ from alerts.classify import classify
 
 NOT_ATTACKS = [
     pytest.param(
+        "en", "", "Hospitals hit by staff shortages struck a deal with the nurses' union.", id="en-hit-by-shortages"
+    ),
+    pytest.param(
+        "fr",
+        "",
+        "Les hôpitaux touchés par la pénurie de médicaments réclament une aide de l'ONU.",
+        id="fr-touches-par-la-penurie",
+    ),
+    pytest.param(
+        "es",
+        "",
+        "La ONU alcanzó un acuerdo con el Gobierno sobre la ayuda a los desplazados.",
+        id="es-alcanzo-un-acuerdo",
+    ),
+    pytest.param(
         "en",
         "",
         "The claim echoes a warning by the UN special envoy on sexual violence in conflict earlier this week.",
