@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from alerts.store import Database
 from alerts.store.tables import ArticleRow
 from crawler.feeds import parse_feed
 from crawler.reactor import ReactorError
@@ -31,11 +32,11 @@ def items(server: FeedServer, prefix: str, n: int) -> list[tuple[str, str]]:
     return [(server.url(f"/articles/{prefix}-{i}"), f"{prefix} headline {i}") for i in range(n)]
 
 
-async def crawl(db, ids: list[str] | None = None, **crawler: object) -> CrawlSummary:  # type: ignore[no-untyped-def]
+async def crawl(db: Database, ids: list[str] | None = None, **crawler: object) -> CrawlSummary:
     return await run_poll(settings_for_tests(**crawler), db, lease(db, ids), ingestor=quiet_ingestor(db))
 
 
-def articles(db) -> list[ArticleRow]:  # type: ignore[no-untyped-def]
+def articles(db: Database) -> list[ArticleRow]:
     with db.session() as session:
         rows = list(session.scalars(select(ArticleRow).order_by(ArticleRow.url)))
         session.expunge_all()
