@@ -13,6 +13,21 @@ from alerts.classify import classify
 
 NOT_ATTACKS = [
     pytest.param(
+        "en", "", "A detained doctor has been on hunger strike for three weeks, his lawyer said.", id="en-hunger-strike"
+    ),
+    pytest.param(
+        "en",
+        "",
+        "The clinic near the gold mines treats dozens of injured miners every month.",
+        id="en-gold-mines-are-not-landmines",
+    ),
+    pytest.param(
+        "fr",
+        "",
+        "Le corps médical a dénoncé la fermeture de la maternité faute de budget.",
+        id="fr-corps-medical-is-not-a-body",
+    ),
+    pytest.param(
         "en", "", "Hospitals hit by staff shortages struck a deal with the nurses' union.", id="en-hit-by-shortages"
     ),
     pytest.param(
