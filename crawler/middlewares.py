@@ -8,14 +8,18 @@ and a 304 goes straight to the spider, which then parses nothing.
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from scrapy import Request, Spider
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.http import Response
+from scrapy.robotstxt import RobotParser
+from scrapy.utils.httpobj import urlparse_cached
 
 from alerts.models import FeedState
 
@@ -72,6 +76,35 @@ class ConditionalGetMiddleware:
         return response
 
 
+class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware with parsed files kept across crawls for an hour.
+
+    Every tick builds a fresh Crawler, and the stock middleware would fetch robots.txt again on
+    every poll: one extra request per feed, doubling the cost of a 304 poll.
+    """
+
+    TTL_SECONDS = 3600.0
+    _cache: ClassVar[dict[str, tuple[float, RobotParser]]] = {}
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        """The cached parser for the request's host while fresh, else Scrapy's (then cached)."""
+        netloc = urlparse_cached(request).netloc
+        cached = self._cache.get(netloc)
+        if cached is not None and time.monotonic() - cached[0] < self.TTL_SECONDS:
+            self._parsers.setdefault(netloc, cached[1])
+        parser = await super().robot_parser(request)
+        if parser is not None and (cached is None or cached[1] is not parser):
+            if hasattr(parser, "spider"):
+                parser.spider = None  # do not keep this crawl's spider alive through the cache
+            self._cache[netloc] = (time.monotonic(), parser)
+        return parser
+
+    @classmethod
+    def forget(cls) -> None:
+        """Drop every cached robots.txt (tests, or after a configuration change)."""
+        cls._cache.clear()
+
+
 class DownloadAborted(Exception):
     """The crawl was stopped while this download was in flight."""
 
@@ -116,6 +149,7 @@ __all__ = [
     "FEED_META",
     "RETRY_AFTER_META",
     "AbortableHTTPDownloadHandler",
+    "CachedRobotsTxtMiddleware",
     "ConditionalGetMiddleware",
     "DownloadAborted",
     "abort_downloads",

@@ -49,7 +49,11 @@ DOWNLOAD_HANDLERS = {
     "http": "crawler.middlewares.AbortableHTTPDownloadHandler",
     "https": "crawler.middlewares.AbortableHTTPDownloadHandler",
 }
-DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.ConditionalGetMiddleware": 560}
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.CachedRobotsTxtMiddleware": 100,
+    "crawler.middlewares.ConditionalGetMiddleware": 560,
+}
 ITEM_PIPELINES = {"crawler.pipelines.IngestPipeline": 300}
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from alerts.store import Database
 from alerts.store.tables import ArticleRow
 from crawler.feeds import parse_feed
+from crawler.middlewares import CachedRobotsTxtMiddleware
 from crawler.reactor import ReactorError
 from crawler.runner import CrawlSummary, run_poll
 from tests.crawler.helpers import (
@@ -75,6 +76,7 @@ async def test_new_articles_once_then_not_modified_then_only_the_new_entry(
     sent = feed_server.requests_for("/once/feed.xml")[-1].headers
     assert sent["if-none-match"] == row.etag and sent["if-modified-since"] == row.last_modified
     assert not [r for r in feed_server.requests if r.path.startswith("/articles/")]
+    assert feed_server.requests_for("/robots.txt") == []  # cached across crawls
     assert feed_row(db, "once").last_status == "not_modified"
 
     feed_server.feed("/once/feed.xml", rss(items(feed_server, "once", 4)))
@@ -129,6 +131,17 @@ async def test_robots_txt_disallow_is_honoured(feed_server: FeedServer, tmp_path
     assert feed_server.requests_for("/private/article-1") == []
     (stored,) = articles(db)
     assert stored.text_source == "summary" and stored.text == "Summary of Private article"
+
+
+async def test_robots_txt_is_fetched_once_across_crawls(feed_server: FeedServer, tmp_path: Path) -> None:
+    CachedRobotsTxtMiddleware.forget()
+    db = database(tmp_path / "aidwatch.db")
+    add_feeds(db, {"r": feed_server.feed("/robots-once/feed.xml", rss([]))})
+    feed_server.clear_log()
+    for _ in range(3):
+        await crawl(db)
+    assert len(feed_server.requests_for("/robots.txt")) == 1
+    assert len(feed_server.requests_for("/robots-once/feed.xml")) == 3
 
 
 async def test_article_pages_that_fail_keep_the_summary(feed_server: FeedServer, tmp_path: Path) -> None:
