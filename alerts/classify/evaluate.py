@@ -68,6 +68,7 @@ def evaluate(rows: list[dict], k: int = 5, seed: int = 7, long_test: bool = True
     planted: list[tuple[int, int]] = []
     untouched: list[tuple[int, int]] = []
     country_hits: list[bool | None] = []  # None: the verdict gave no country
+    date_hits: list[str] = []  # "day" / "month" (right month, day not stated or off) / "wrong" / "none"
     for train_idx, test_idx in folds(rows, k=k, seed=seed):
         model = train_calibrated([rows[i] for i in train_idx], [bags[i] for i in train_idx])
         clf = Classifier(model=model)
@@ -76,9 +77,23 @@ def evaluate(rows: list[dict], k: int = 5, seed: int = 7, long_test: bool = True
             scores[i] = m.calibrate(doc_logit(m, bags[i]))
             preds[i] = int(scores[i] >= clf.threshold)
             gold = _country_code(rows[i].get("country"))
-            if labels[i] and preds[i] and gold:
+            gold_day = str(rows[i].get("date") or "")
+            if labels[i] and preds[i] and (gold or len(gold_day) >= 10):
                 v = clf.classify(rows[i].get("title") or "", rows[i]["text"], lang=rows[i]["lang"])
-                country_hits.append(None if v.country is None else v.country == gold)
+                if gold:
+                    country_hits.append(None if v.country is None else v.country == gold)
+                if len(gold_day) >= 10:
+                    # No publication date is given, so only dates written in the text are found.
+                    day = v.occurred_on.isoformat() if v.occurred_on else ""
+                    date_hits.append(
+                        "none"
+                        if not day
+                        else "day"
+                        if day == gold_day[:10]
+                        else "month"
+                        if day[:7] == gold_day[:7]
+                        else "wrong"
+                    )
         if not long_test:
             continue
         for lang in ("en", "fr"):
@@ -128,6 +143,7 @@ def evaluate(rows: list[dict], k: int = 5, seed: int = 7, long_test: bool = True
         "country_n": len(country_hits),
         "country_given": sum(1 for h in country_hits if h is not None),
         "country_right_when_given": sum(1 for h in country_hits if h),
+        "date_hits": {k: date_hits.count(k) for k in ("day", "month", "wrong", "none")},
     }
     return result
 
@@ -171,6 +187,13 @@ def format_report(res: dict[str, object], seed: dict[str, object] | None) -> str
             "(most notes name no place: the source's country column is metadata)"
         )
         out.append("  killed: dev.jsonl has no casualty column; checked on the seed below and in tests/classify")
+    dh = res.get("date_hits")
+    if isinstance(dh, dict) and sum(dh.values()):
+        out.append(
+            f"  occurred_on (no publication date given, so only dates written in the text): of {sum(dh.values())} "
+            f"flagged positives with a full source date, same day {dh['day']}, same month {dh['month']} "
+            f"(notes often give only the month), other {dh['wrong']}, none {dh['none']}"
+        )
     if seed is None:
         out.append("seed article: ../shared/seed not found, skipped")
     else:
