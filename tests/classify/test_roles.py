@@ -13,6 +13,18 @@ from alerts.classify import classify
 
 NOT_ATTACKS = [
     pytest.param(
+        "en",
+        "",
+        "The foreign ministry condemned what it called the systematic targeting of hospitals in the region.",
+        id="en-systematic-targeting-claim",
+    ),
+    pytest.param(
+        "ar",
+        "",
+        "دانت وزارة الخارجية الاستهداف الممنهج للمستشفيات والبنية التحتية الصحية في المنطقة.",
+        id="ar-systematic-targeting-claim",
+    ),
+    pytest.param(
         "en", "", "A detained doctor has been on hunger strike for three weeks, his lawyer said.", id="en-hunger-strike"
     ),
     pytest.param(
