@@ -240,10 +240,15 @@ def analyse(title: str, text: str, lex: Lexicon) -> Analysis:
     displacement = any(
         "displacement" in s.cues or any(c == "camp" for c, _a, _b in s.targets + s.hidden_targets) for s in sents
     )
+    # A story that names an army/militia camp and never refugees or the displaced: its bare "the camp" is
+    # that camp (coreference), not a refugee camp.
+    military_camp = not displacement and any("non_humanitarian_camp" in s.neutral for s in sents)
     units: list[Unit] = []
     for i, sent in enumerate(sents):
         if not sent.targets or lex.is_caption(sent.text):
             continue  # a photo caption describes a picture, not the event: never evidence
+        if military_camp and set(sent.categories) <= {"camp_weak"}:
+            continue
         # Only short documents (a note, a headline + lead) lend violence across sentences: in a long
         # article the sentence next door is usually another part of the story.
         short = len(sents) <= SHORT_DOC

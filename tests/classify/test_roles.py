@@ -15,6 +15,12 @@ NOT_ATTACKS = [
     pytest.param(
         "en",
         "",
+        "Militants attacked the army camp near the border. They overran and burned the camp and seized weapons.",
+        id="en-the-camp-refers-back-to-an-army-camp",
+    ),
+    pytest.param(
+        "en",
+        "",
         "The foreign ministry condemned what it called the systematic targeting of hospitals in the region.",
         id="en-systematic-targeting-claim",
     ),
