@@ -132,25 +132,36 @@ class Gazetteer:
             self.index[key] = places
 
     def _add(self, name: str, place: Place) -> None:
-        key = normalize_arabic(name) if "\u0600" <= name[:1] <= "\u06ff" else fold(name)
-        if len(key) < 3 or key in self.not_places:
-            return
-        bucket = self.index.setdefault(key, [])
-        if all(p.country != place.country or p.kind != place.kind for p in bucket):
-            bucket.append(place)
+        if "\u0600" <= name[:1] <= "\u06ff":
+            key = normalize_arabic(name)
+            # find() strips the article and clitics from each word of the text ("السودان" → "سودان"), so
+            # the index holds the stripped spelling too.
+            keys = {key, " ".join(_AR_CLITIC.sub("", w) for w in key.split())}
+        else:
+            keys = {fold(name)}
+        for key in keys:
+            if len(key) < 3 or key in self.not_places:
+                continue
+            bucket = self.index.setdefault(key, [])
+            if all(p.country != place.country or p.kind != place.kind for p in bucket):
+                bucket.append(place)
 
     def find(self, text: str, lang: str) -> list[tuple[int, Place]]:
         """Places named in ``text`` as (character offset, best candidate), in text order."""
         out: list[tuple[int, Place]] = []
         if lang == "ar":
-            words = [(m.start(), _AR_CLITIC.sub("", m.group())) for m in _AR_WORD.finditer(normalize_arabic(text))]
+            norm = normalize_arabic(text)
+            words = [(m.start(), _AR_CLITIC.sub("", m.group()), m.group()) for m in _AR_WORD.finditer(norm)]
             i = 0
             while i < len(words):
                 for n in (3, 2, 1):
-                    key = " ".join(w for _p, w in words[i : i + n])
+                    key = " ".join(w for _p, w, _o in words[i : i + n])
                     hit = self.index.get(key)
                     if hit:
-                        out.append((words[i][0], _named(hit[0], key)))
+                        # The name as written, minus a leading conjunction/preposition ("بالفاشر" → "الفاشر").
+                        surface = " ".join(o for _p, _w, o in words[i : i + n])
+                        surface = re.sub("^(?:[وف]?[بلك](?=ال)|[وف](?=[\u0621-\u064a]{3}))", "", surface)
+                        out.append((words[i][0], _named(hit[0], surface)))
                         i += n - 1
                         break
                 i += 1

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from alerts.classify.dates import attack_date, is_historical
-from alerts.classify.features import Analysis, Unit, analyse, spans
+from alerts.classify.features import Analysis, Unit, analyse, ensure_violence, spans
 from alerts.classify.lexicon import LANGUAGES, Lexicon, load_lexicon
 from alerts.classify.model import NO_UNIT_LOGIT, ModelSet, SentenceModel
 from alerts.classify.numbers import casualties, toll_sentences
@@ -120,6 +120,13 @@ class Classifier:
         norms = [s.norm for s in analysis.sentences]
         title_norm = [title_sent.norm] if title_sent and not lex.is_caption(title_sent.text) else []
         tolls = toll_sentences(norms, [u.index for u in chosen], lex) if is_attack else []
+        if is_attack and title_sent is not None and any(u.index == 0 for u in chosen):
+            # The headline is the evidence ("Airstrike hits MSF hospital"): the lead tells the toll
+            # ("The facility was struck at dawn, killing four people").
+            lead = [s for s in analysis.sentences[1:3] if not lex.is_caption(s.text)]
+            tolls += [
+                s.norm for s in lead if lex.casualties and lex.casualties.search(s.norm) and ensure_violence(s, lex)
+            ]
         cas = casualties([s.norm for s in ev_sents] + title_norm + tolls, lex)
 
         perpetrator = None

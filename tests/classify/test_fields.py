@@ -129,3 +129,16 @@ def test_provinces_give_the_country(text: str, country: str | None, location: st
     v = classify("", text, lang="en")
     assert v.is_attack
     assert (v.country, v.location) == (country, location)
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "location"),
+    [
+        pytest.param("مقتل اثنين من عمال الإغاثة في جنوب السودان", "SS", None, id="ar-country-with-article"),
+        pytest.param("قصف مسلحون مستشفى بالفاشر وقتلوا ممرضا", "SD", "الفاشر", id="ar-city-with-preposition-clitic"),
+    ],
+)
+def test_arabic_places_with_article_and_clitics(text: str, country: str, location: str | None) -> None:
+    v = classify("", text, lang="ar")
+    assert v.is_attack
+    assert (v.country, v.location) == (country, location)

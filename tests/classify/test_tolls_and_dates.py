@@ -174,3 +174,49 @@ def test_seed_article_with_any_title(title: str) -> None:
     assert (v.country, v.location, v.killed) == ("AF", "Herat", 1)
     assert "armed_attack" in v.event_types
     assert v.occurred_on == date(2021, 7, 30) and not v.historical
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "lead", "killed", "country"),
+    [
+        pytest.param(
+            "en",
+            "Airstrike hits MSF hospital in Sudan",
+            "The facility was struck at dawn, killing four people, the group said.",
+            4,
+            "SD",
+            id="en-headline-evidence-toll-in-lead",
+        ),
+        pytest.param(
+            "fr",
+            "Une frappe aérienne touche un hôpital de MSF au Soudan",
+            "Le bâtiment a été frappé à l'aube, tuant quatre personnes, selon l'organisation.",
+            4,
+            "SD",
+            id="fr-headline-evidence-toll-in-lead",
+        ),
+        pytest.param(
+            "es",
+            "Matan a dos cooperantes en Sudán del Sur",
+            "Los dos hombres fueron asesinados el martes en la carretera de Pibor.",
+            2,
+            "SS",
+            id="es-present-tense-headline-matan-a-dos",
+        ),
+        pytest.param(
+            "ar",
+            "غارة جوية تستهدف مستشفى لأطباء بلا حدود في السودان",
+            "وأصيب المبنى فجرا ما أدى إلى مقتل أربعة أشخاص بحسب المنظمة.",
+            4,
+            "SD",
+            id="ar-headline-evidence-toll-in-lead-country-with-article",
+        ),
+    ],
+)
+def test_headline_evidence_takes_the_toll_from_the_lead(
+    lang: str, title: str, lead: str, killed: int, country: str
+) -> None:
+    filler = "The talks resumed in the capital on Tuesday without progress.\n" * 8
+    v = classify(title, lead + "\n" + filler, lang=lang, published=FRIDAY)
+    assert v.is_attack
+    assert (v.killed, v.country) == (killed, country)
