@@ -28,7 +28,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.support.daemon import Daemon, daemon_config, free_port, poll_until
-from tests.support.databases import postgres_schema_url, require_postgres
+from tests.support.databases import postgres_available, postgres_schema_url, require_postgres
 from tests.support.feed_server import FeedServer, rss
 from tests.support.smtp_server import smtp_server
 from tests.support.webhook_receiver import ReceivedRequest, verify_standard_webhook, webhook_receiver
@@ -266,8 +266,9 @@ def restartable_postgres() -> Iterator[None]:
         yield
     finally:
         # Whatever happened in the test, leave the server running for everyone else.
-        subprocess.run([*pg_cluster(), "start"], capture_output=True, timeout=60)
-        require_postgres()
+        subprocess.run([*pg_cluster(), "start"], capture_output=True, timeout=60)  # "already running" is fine
+        reason = postgres_available()
+        assert reason is None, f"PostgreSQL did not come back after the test: {reason}"
 
 
 @pytest.mark.postgres
