@@ -17,6 +17,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select, update
 
 from alerts.api import create_app
+from alerts.classify import get_classifier
 from alerts.delivery.worker import DeliveryWorker
 from alerts.models import FeedState
 from alerts.settings import Settings
@@ -127,6 +128,9 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> in
     await asyncio.to_thread(ticker.watcher.sync, db)
     if ticker.watcher.last_error:
         raise SystemExit(f"aidwatch: {ticker.watcher.last_error}")
+    # Build the classifier (gazetteer, lexicons: seconds) before the first crawl, so that cost neither
+    # delays the first alert nor holds up a shutdown that arrives while a worker thread is building it.
+    await asyncio.to_thread(get_classifier, settings.classifier.threshold)
 
     scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop())
     scheduler.add_job(
@@ -174,9 +178,13 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> in
     await stop.wait()
     log.info("stopping: pausing the scheduler, then finishing running crawls")
     scheduler.pause()
-    await ticker.stop(timeout=settings.crawler.crawl_stop_timeout)
     server.should_exit = True
-    await asyncio.wait({server_task, worker_task}, timeout=4)
+    # Crawls, the API and the delivery worker (told by `stop`) wind down together: the whole stop must
+    # fit in 10 s, so the crawl bound is capped at 6 s (plus ~1.5 s to abort downloads).
+    await asyncio.gather(
+        ticker.stop(timeout=min(settings.crawler.crawl_stop_timeout, 6.0)),
+        asyncio.wait({server_task, worker_task}, timeout=4),
+    )
     for task in (server_task, worker_task):
         task.cancel()
     scheduler.shutdown(wait=False)
