@@ -200,6 +200,13 @@ ATTACKS = [
     pytest.param(
         "en",
         "",
+        "Nurses protesting over working conditions were beaten and tear-gassed by police outside the ministry.",
+        "health",
+        id="en-protesting-nurses-attacked",
+    ),
+    pytest.param(
+        "en",
+        "",
         "A convoy of the World Food Programme came under fire near the border on Tuesday.",
         "aid_convoy_or_warehouse",
         id="en-convoy-came-under-fire",
