@@ -34,7 +34,7 @@ from tests.support.alerting import make_incident, store_incident
 from tests.support.databases import migrated_database
 
 # Examples per operation and generation mode: 18 operations x 2 modes x this, each sent once or twice.
-EXAMPLES = 80
+EXAMPLES = 50
 AUTH = {"Authorization": f"Bearer {ADMIN}"}
 
 
