@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -158,12 +157,14 @@ QUADRATIC_BLOWUP = (
 
 @pytest.mark.parametrize("body", [BILLION_LAUGHS, QUADRATIC_BLOWUP], ids=["billion-laughs", "quadratic-blowup"])
 def test_entity_bombs_cost_nothing(body: str) -> None:
-    # expat alone stops these, but only after 1-2 s of CPU: the DTD subset is dropped before parsing.
-    started = time.perf_counter()
+    # expat alone stops these, but only after 1-2 s of CPU: the DTD subset is dropped before parsing,
+    # so no entity is ever expanded (checked on the output, not by timing it on a noisy machine).
     parsed = parse_feed(body.encode(), "https://x.example/f", RSS_HEADERS)
-    assert time.perf_counter() - started < 0.5
     assert parsed.bozo
-    assert all(len(e.title) <= MAX_TITLE_CHARS for e in parsed.entries)
+    assert parsed.entries, "the rest of the feed is still read"
+    for entry in parsed.entries:
+        assert "lollol" not in entry.title and "xxxxxxxxxx" not in entry.title
+        assert len(entry.title) <= MAX_TITLE_CHARS
 
 
 def test_strip_dtd_subset_keeps_plain_doctypes() -> None:
