@@ -1,7 +1,8 @@
 """Run every benchmark, print one table and write bench/results/latest.json.
 
 Each figure is a dict: ``name``, ``value``, ``unit`` and optionally ``baseline`` (the peer's or the
-floor's value measured in the same run), ``baseline_name`` and ``target``.
+floor's value measured in the same run), ``baseline_name``, ``floor`` and ``floor_name`` (the
+machine's limit for the same measurement) and ``target`` ("<= x" or ">= x"). Ratios are ours/theirs.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-MODULES = ["bench.classify"]
+MODULES = ["bench.classify", "bench.polling", "bench.latency", "bench.memory"]
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
@@ -28,6 +29,37 @@ def _machine() -> dict[str, object]:
     }
 
 
+def _met(value: float, target: str) -> str:
+    """'yes'/'NO' for a target such as '<= 1.0' or '>= 1000'."""
+    op, _, bound = target.partition(" ")
+    ok = value <= float(bound) if op == "<=" else value >= float(bound)
+    return "yes" if ok else "NO"
+
+
+def _print_table(figures: list[dict[str, object]]) -> None:
+    """One line per figure: value, the peer's/baseline's value and ratio, the floor and ratio, target."""
+    width = max((len(str(f["name"])) for f in figures), default=10)
+    print(
+        f"\n{'figure':<{width}}  {'value':>9} {'unit':<9} {'baseline':>9} {'ratio':>7}  {'floor':>9} {'ratio':>7}"
+        f"  {'target':<8} met  baseline / floor"
+    )
+    for f in figures:
+        value = float(f["value"])  # type: ignore[arg-type]
+        cells = []
+        for key in ("baseline", "floor"):
+            other = f.get(key)
+            if isinstance(other, int | float) and other:
+                cells.append(f"{other:>9.4g} {value / other:>6.2f}x")
+            else:
+                cells.append(f"{'-':>9} {'-':>7}")
+        target = str(f.get("target", ""))
+        names = " / ".join(str(f[k]) for k in ("baseline_name", "floor_name") if f.get(k))
+        print(
+            f"{f['name']!s:<{width}}  {value:>9.4g} {f['unit']!s:<9} {cells[0]}  {cells[1]}  {target:<8} "
+            f"{_met(value, target) if target else '':<4} {names}"
+        )
+
+
 def main(argv: list[str]) -> int:
     """Run the named benchmark modules (all by default)."""
     selected = [m for m in MODULES if not argv or m.rsplit(".", 1)[-1] in argv]
@@ -37,20 +69,10 @@ def main(argv: list[str]) -> int:
         module = importlib.import_module(name)
         print(f"== {name}", flush=True)
         figures.extend({"bench": name.rsplit(".", 1)[-1], **figure} for figure in module.run())
-    width = max((len(str(f["name"])) for f in figures), default=10)
-    print(f"\n{'figure':<{width}}  {'value':>12} {'unit':<10} {'baseline':>12}  baseline is")
-    for figure in figures:
-        baseline = figure.get("baseline")
-        base = f"{baseline:>12.4g}" if isinstance(baseline, int | float) else f"{'-':>12}"
-        print(
-            f"{figure['name']!s:<{width}}  {figure['value']:>12.4g} {figure['unit']!s:<10} {base}  "
-            f"{figure.get('baseline_name', '')}"
-        )
+    _print_table(figures)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
-        json.dumps(
-            {"machine": _machine(), "seconds": round(time.time() - started, 1), "figures": figures}, indent=2
-        )
+        json.dumps({"machine": _machine(), "seconds": round(time.time() - started, 1), "figures": figures}, indent=2)
         + "\n"
     )
     print(f"\nwritten to {RESULTS}")
