@@ -31,7 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("feeds", help="show feeds with last/next poll, status and errors")
     commands.add_parser("subscriptions", help="list subscriptions with status and last delivery")
     db = commands.add_parser("db", help="database maintenance")
-    db.add_argument("action", choices=["upgrade"], help="upgrade: apply migrations")
+    db.add_argument("action", choices=["upgrade", "copy"], help="upgrade: apply migrations; copy: copy all data")
+    db.add_argument("--to", metavar="URL", help="copy: the (empty) target database, e.g. postgresql://...")
     for sub in commands.choices.values():
         sub.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
     return parser
@@ -100,9 +101,7 @@ def _main(argv: Sequence[str] | None) -> int:
         print(format_subscriptions_table(db))
         return 0
     if args.command == "db":
-        _database(settings)
-        print("database is up to date")
-        return 0
+        return _db(settings, args.action, args.to)
     raise AssertionError(args.command)
 
 
@@ -174,6 +173,33 @@ async def _crawl(settings: Settings, feed_id: str | None, as_json: bool) -> int:
         for key, value in summary.as_json().items():
             print(f"{key:>18}: {value}")
     db.dispose()
+    return 0
+
+
+def _db(settings: Settings, action: str, target_url: str | None) -> int:
+    if action == "upgrade":
+        _database(settings)
+        print("database is up to date")
+        return 0
+    from alerts.settings import StorageSettings
+    from alerts.store import make_database
+    from alerts.store.copy import CopyError, copy_database
+
+    if not target_url:
+        print("aidwatch: db copy needs --to URL (the target database)", file=sys.stderr)
+        return 2
+    try:
+        url = StorageSettings(url=target_url).url
+    except ValueError as exc:
+        print(f"aidwatch: --to: {exc}", file=sys.stderr)
+        return 2
+    try:
+        copied = copy_database(make_database(settings.storage.url), make_database(url))
+    except CopyError as exc:
+        print(f"aidwatch: {exc}", file=sys.stderr)
+        return 1
+    for table, rows in copied.items():
+        print(f"{table:>20}: {rows} rows")
     return 0
 
 

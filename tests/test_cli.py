@@ -136,3 +136,18 @@ def test_serve_answers_health_and_stops_cleanly_on_sigterm(tmp_path: Path, news_
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_db_copy_moves_everything_to_postgresql(tmp_path: Path, news_feed: str) -> None:
+    from tests.support.databases import postgres_schema_url
+
+    config = write_config(tmp_path, [("news", news_feed)])
+    assert run(config, "crawl").returncode == 0
+    with postgres_schema_url() as url:
+        copied = run(config, "db", "copy", "--to", url)
+        assert copied.returncode == 0, copied.stderr
+        assert "articles: 3 rows" in copied.stdout and "seen_entries: 3 rows" in copied.stdout
+        again = run(config, "db", "copy", "--to", url)
+        assert again.returncode == 1 and "not empty" in again.stderr
+    missing = run(config, "db", "copy")
+    assert missing.returncode == 2 and "--to" in missing.stderr
