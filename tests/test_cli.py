@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.daemon import poll_until
 from tests.support.feed_server import FeedServer, article_page, rss
 
 CLI = [sys.executable, "-m", "crawler.cli"]
@@ -105,15 +106,14 @@ def test_db_upgrade_is_idempotent(tmp_path: Path) -> None:
     assert (tmp_path / "state" / "aidwatch.db").exists()
 
 
-def wait_http(url: str, deadline: float) -> httpx.Response:
-    last: Exception | None = None
-    while time.monotonic() < deadline:
+def wait_http(url: str, timeout: float) -> httpx.Response:
+    def answer() -> httpx.Response | None:
         try:
             return httpx.get(url, timeout=1)
-        except httpx.TransportError as exc:
-            last = exc
-            time.sleep(0.1)  # polling a subprocess's port: there is no event to wait on
-    raise AssertionError(f"{url} did not answer: {last}")
+        except httpx.TransportError:
+            return None
+
+    return poll_until(answer, timeout, url)
 
 
 def test_serve_answers_health_and_stops_cleanly_on_sigterm(tmp_path: Path, news_feed: str) -> None:
@@ -124,7 +124,7 @@ def test_serve_answers_health_and_stops_cleanly_on_sigterm(tmp_path: Path, news_
         [*CLI, "--config", str(config), "serve"], cwd=REPO, env=env, stderr=subprocess.PIPE, text=True
     )
     try:
-        health = wait_http(f"http://127.0.0.1:{port}/healthz", time.monotonic() + 30)
+        health = wait_http(f"http://127.0.0.1:{port}/healthz", 30)
         assert health.status_code == 200
         ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
         assert ready.status_code == 200 and ready.json()["checks"]["database"] is True

@@ -24,13 +24,17 @@ async def started_crawl(server: FeedServer, tmp_path: Path, path: str) -> tuple[
     add_feeds(db, {"slow": trickle, "quick": quick})
     # A long DOWNLOAD_TIMEOUT: only the stop path may end this crawl quickly.
     settings = settings_for_tests(download_timeout=120.0)
-    task = asyncio.create_task(run_poll(settings, db, lease(db), ingestor=quiet_ingestor(db)))
+    quick_recorded = asyncio.Event()
+
+    def progress(feed_id: str) -> None:
+        if feed_id == "quick":
+            quick_recorded.set()
+
+    task = asyncio.create_task(run_poll(settings, db, lease(db), ingestor=quiet_ingestor(db), progress=progress))
     arrived = await asyncio.to_thread(server.wait_for, lambda seen: any(r.path == path for r in seen), 10.0)
     assert arrived, "the crawl never reached the trickling server"
     # The quick feed's poll completes independently while the slow one trickles.
-    deadline = time.monotonic() + 10
-    while feed_row(db, "quick").last_status is None and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
+    await asyncio.wait_for(quick_recorded.wait(), timeout=10)
     return task, db
 
 
