@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RecordFunction = Callable[[PollResult], Awaitable[None]]
+RecordFunction = Callable[[list[PollResult]], Awaitable[None]]  # records a batch in one transaction
 ProgressFunction = Callable[[str], None]
+RECORD_BATCH = 500  # polls recorded per transaction at most
 
 
 @dataclass(slots=True)
@@ -52,7 +53,8 @@ class PollTracker:
         self._pending: dict[str, int] = {}
         self._ingest_errors: dict[str, list[str]] = {}
         self._done: set[str] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._queue: list[PollResult] = []
+        self._flusher: asyncio.Future[None] | None = None
         self.summary = CrawlSummary()
         self.recorded: list[PollResult] = []
 
@@ -91,17 +93,22 @@ class PollTracker:
         self.summary.not_modified += int(result.status == "not_modified")
         self.summary.failed += int(result.status == "error")
         self.recorded.append(result)
-        task = asyncio.ensure_future(self._record_then_report(result))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._queue.append(result)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.ensure_future(self._record_then_report())
 
-    async def _record_then_report(self, result: PollResult) -> None:
-        try:
-            await self._record(result)
-        except Exception:  # the lease expires on its own; one feed's bookkeeping must not end the crawl
-            log.exception("could not record the poll of feed %s", result.feed_id)
-        if self._progress is not None:
-            self._progress(result.feed_id)
+    async def _record_then_report(self) -> None:
+        # One writer per crawl: the results that finished while a batch was written form the next
+        # batch, one transaction each (a transaction per feed cost more than the poll itself).
+        while self._queue:
+            batch, self._queue = self._queue[:RECORD_BATCH], self._queue[RECORD_BATCH:]
+            try:
+                await self._record(batch)
+            except Exception:  # the leases expire on their own; bookkeeping must not end the crawl
+                log.exception("could not record the polls of %d feeds, from %s", len(batch), batch[0].feed_id)
+            if self._progress is not None:
+                for result in batch:
+                    self._progress(result.feed_id)
 
     async def close(self, feed_ids: list[str], *, completed: bool) -> None:
         """End of the crawl: settle feeds left open, then wait for every record to be written.
@@ -119,8 +126,8 @@ class PollTracker:
                     result.error = f"{self._pending.get(feed_id, 0)} new entries were not processed"
                 result.error = result.error or "the poll did not complete"
                 self._finish(result)
-        if self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        while self._flusher is not None and not self._flusher.done():
+            await asyncio.gather(self._flusher, return_exceptions=True)
 
     @property
     def feeds_done(self) -> int:

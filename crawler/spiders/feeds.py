@@ -26,7 +26,7 @@ from alerts.models import Article, FeedState, PollResult
 from alerts.settings import Settings
 from alerts.store.articles import mark_entries_seen, unseen_entry_keys
 from alerts.store.engine import Database
-from alerts.store.feeds import record_poll
+from alerts.store.feeds import record_polls
 from alerts.store.tables import utcnow
 from crawler.extract import extract_text
 from crawler.feeds import FeedEntry, FeedParseError, parse_feed
@@ -212,10 +212,10 @@ class FeedSpider(scrapy.Spider):
             PollResult(feed.id, "error", http_status=http_status, error=error, retry_after_seconds=retry_after)
         )
 
-    async def _record(self, result: PollResult) -> None:
+    async def _record(self, results: list[PollResult]) -> None:
         crawler = self.aidwatch.crawler
         await asyncio.to_thread(
-            record_poll, self.db, result, utcnow(), jitter=crawler.jitter, max_backoff=crawler.max_backoff
+            record_polls, self.db, results, utcnow(), jitter=crawler.jitter, max_backoff=crawler.max_backoff
         )
 
     async def _closed(self, spider: scrapy.Spider, reason: str) -> None:
