@@ -21,11 +21,15 @@ RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 def _machine() -> dict[str, object]:
     import os
 
+    cpuinfo = Path("/proc/cpuinfo")
+    lines = cpuinfo.read_text().splitlines() if cpuinfo.exists() else []
+    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")
     return {
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
         "processor": platform.processor() or platform.machine(),
+        "cpu_model": model,
     }
 
 
@@ -60,8 +64,28 @@ def _print_table(figures: list[dict[str, object]]) -> None:
         )
 
 
+def _markdown() -> None:
+    """Print bench/results/latest.json as a Markdown table (for docs/benchmarks.md)."""
+    data = json.loads(RESULTS.read_text())
+    print("| figure | ours | peer / baseline | ours/peer | floor | ours/floor | target | met |")
+    print("|---|---|---|---|---|---|---|---|")
+    for f in data["figures"]:
+        value, unit = float(f["value"]), f["unit"]
+        cells = []
+        for key in ("baseline", "floor"):
+            other = f.get(key)
+            name = f.get(f"{key}_name", "")
+            cells += [f"{other:.4g} {unit} ({name})", f"{value / other:.2f}x"] if other else ["-", "-"]
+        target = f.get("target", "")
+        met = _met(value, target) if target else ""
+        print(f"| {f['name']} | {value:.4g} {unit} | {' | '.join(cells)} | {target} | {met} |")
+
+
 def main(argv: list[str]) -> int:
-    """Run the named benchmark modules (all by default)."""
+    """Run the named benchmark modules (all by default); ``--markdown`` prints the last results."""
+    if argv == ["--markdown"]:
+        _markdown()
+        return 0
     selected = [m for m in MODULES if not argv or m.rsplit(".", 1)[-1] in argv]
     figures: list[dict[str, object]] = []
     started = time.time()
