@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from alerts import incidents
 from alerts.models import Article, Verdict
-from alerts.store.articles import add_article, article_exists, mark_seen
+from alerts.store.articles import add_article, link_article, mark_seen
 from alerts.store.engine import Database
 from alerts.store.incidents import apply_fields, candidate_rows, country_name, to_incident
-from alerts.store.tables import ArticleRow, IncidentRow, utcnow
+from alerts.store.tables import IncidentRow, utcnow
 from alerts.subscriptions import queue_alerts
 
 Classifier = Callable[[str, str, str | None, datetime | None], Verdict]
@@ -70,13 +70,13 @@ class Ingestor:
         with _MERGE_LOCK, self.db.session() as session:
             now = self.clock()
             mark_seen(session, article.feed_id, [article.entry_key], now)
-            if article_exists(session, article.url):
+            article_id = add_article(session, article, verdict, now)
+            if article_id is None:  # the same URL came through another feed
                 return IngestOutcome(stored=False)
-            row = add_article(session, article, verdict, now)
             if not verdict.is_attack:
                 return IngestOutcome(stored=True)
             self._lock_country(session, verdict.country)
-            incident_row, event = self._merge(session, row, article, verdict, now)
+            incident_row, event = self._merge(session, article_id, article, verdict, now)
             queued = 0
             if event is not None and not incident_row.historical:
                 queued = queue_alerts(session, to_incident(session, incident_row), event)
@@ -95,14 +95,14 @@ class Ingestor:
             session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
     def _merge(
-        self, session: Session, row: ArticleRow, article: Article, verdict: Verdict, now: datetime
+        self, session: Session, article_id: int, article: Article, verdict: Verdict, now: datetime
     ) -> tuple[IncidentRow, str | None]:
         occurred = verdict.occurred_on or _date_of(article.published) or now.date()
         for candidate in candidate_rows(session, verdict.country, occurred):
             existing = to_incident(session, candidate)
             if not incidents.same_incident(existing, verdict):
                 continue
-            row.incident_id = candidate.id
+            link_article(session, article_id, candidate.id)
             fields, changed = incidents.merge_facts(existing, verdict)
             # Quiet facts (more evidence, organisations, a higher score) are kept without a new version.
             apply_fields(candidate, fields)
@@ -137,8 +137,7 @@ class Ingestor:
         )
         session.add(incident_row)
         session.flush()
-        row.incident_id = incident_row.id
-        session.flush()
+        link_article(session, article_id, incident_row.id)
         return incident_row, "incident.created"
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -38,14 +39,17 @@ def unseen_entry_keys(db: Database, feed_id: str, keys: Sequence[str]) -> set[st
     return wanted - seen
 
 
+def _insert(session: Session) -> Callable[..., Any]:
+    """The dialect's INSERT construct (both support ON CONFLICT DO NOTHING)."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
 def mark_seen(session: Session, feed_id: str, keys: Iterable[str], now: datetime) -> None:
     """Remember entry keys; keys already remembered are left as they are."""
     rows = [{"feed_id": feed_id, "entry_key": key, "first_seen": now} for key in set(keys)]
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert(SeenEntry).values(rows).on_conflict_do_nothing())
+    if rows:
+        # One cached statement executed with parameter sets (a multi-VALUES statement recompiles per size).
+        session.connection().execute(_insert(session)(SeenEntry.__table__).on_conflict_do_nothing(), rows)
 
 
 def mark_entries_seen(db: Database, feed_id: str, keys: Iterable[str], now: datetime) -> None:
@@ -54,32 +58,36 @@ def mark_entries_seen(db: Database, feed_id: str, keys: Iterable[str], now: date
         mark_seen(session, feed_id, keys, now)
 
 
-def article_exists(session: Session, url: str) -> bool:
-    """True when an article with this URL is already stored (from any feed)."""
-    return session.scalar(select(ArticleRow.id).where(ArticleRow.url_key == url_key(url))) is not None
+def add_article(session: Session, article: Article, verdict: Verdict, now: datetime) -> int | None:
+    """Store an article with its verdict; returns its id, or None when its URL is already stored."""
+    # Built on the Table with parameters passed at execution: one compiled statement serves every
+    # article (ORM-level .values() re-derives the row mapping each time, half of this call's cost).
+    table = ArticleRow.__table__
+    statement = _insert(session)(table).on_conflict_do_nothing(index_elements=["url_key"]).returning(table.c.id)
+    params = {
+        "feed_id": article.feed_id,
+        "url": article.url,
+        "url_key": url_key(article.url),
+        "entry_key": article.entry_key[:512],
+        "title": article.title,
+        "published": article.published,
+        "language": article.language,
+        "text": article.text,
+        "summary": article.summary,
+        "text_source": article.text_source,
+        "first_seen": now,
+        "is_attack": verdict.is_attack,
+        "score": verdict.score,
+        "verdict": verdict.as_json(),
+        "incident_id": None,
+    }
+    article_id = session.connection().execute(statement, params).scalar_one_or_none()
+    return int(article_id) if article_id is not None else None
 
 
-def add_article(session: Session, article: Article, verdict: Verdict, now: datetime) -> ArticleRow:
-    """Store an article with its verdict (the caller checked it is new)."""
-    row = ArticleRow(
-        feed_id=article.feed_id,
-        url=article.url,
-        url_key=url_key(article.url),
-        entry_key=article.entry_key[:512],
-        title=article.title,
-        published=article.published,
-        language=article.language,
-        text=article.text,
-        summary=article.summary,
-        text_source=article.text_source,
-        first_seen=now,
-        is_attack=verdict.is_attack,
-        score=verdict.score,
-        verdict=verdict.as_json(),
-    )
-    session.add(row)
-    session.flush()
-    return row
+def link_article(session: Session, article_id: int, incident_id: int) -> None:
+    """Attach a stored article to its incident."""
+    session.execute(update(ArticleRow).where(ArticleRow.id == article_id).values(incident_id=incident_id))
 
 
 def count_articles(db: Database) -> int:
