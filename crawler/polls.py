@@ -105,7 +105,8 @@ class PollTracker:
             try:
                 await self._record(batch)
             except Exception:  # the leases expire on their own; bookkeeping must not end the crawl
-                log.exception("could not record the polls of %d feeds, from %s", len(batch), batch[0].feed_id)
+                names = ", ".join(result.feed_id for result in batch[:20])
+                log.exception("could not record the poll of feed %s%s", names, " and more" if len(batch) > 20 else "")
             if self._progress is not None:
                 for result in batch:
                     self._progress(result.feed_id)
