@@ -30,9 +30,7 @@ class FeedSpec(BaseModel):
     @classmethod
     def _valid_id(cls, value: str) -> str:
         if not FEED_ID.match(value):
-            raise ValueError(
-                "ids are 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit"
-            )
+            raise ValueError("ids are 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit")
         return value
 
     @field_validator("url")

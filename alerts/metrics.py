@@ -22,6 +22,4 @@ DELIVERIES = Counter(
     registry=REGISTRY,
 )
 FEEDS_DUE = Gauge("aidwatch_feeds_due", "Feeds due at the last tick", registry=REGISTRY)
-TICK_ERRORS = Counter(
-    "aidwatch_tick_errors", "Ticks that failed (e.g. database unreachable)", registry=REGISTRY
-)
+TICK_ERRORS = Counter("aidwatch_tick_errors", "Ticks that failed (e.g. database unreachable)", registry=REGISTRY)

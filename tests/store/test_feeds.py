@@ -48,9 +48,7 @@ def test_lease_expires_so_a_dead_daemons_feeds_return(db: Database) -> None:
 def test_success_schedules_next_poll_with_jitter_and_keeps_validators(db: Database) -> None:
     sync_feed_list(db, [source("a", interval=600)], now=T0)
     [state] = lease_due_feeds(db, T0, owner="x", lease_seconds=300)
-    result = PollResult(
-        feed_id="a", status="ok", http_status=200, etag='"v1"', last_modified="Wed, 01 Jan 2026"
-    )
+    result = PollResult(feed_id="a", status="ok", http_status=200, etag='"v1"', last_modified="Wed, 01 Jan 2026")
     next_at = record_poll(db, result, T0, jitter=0.1, rng=random.Random(1))
     assert next_at is not None and 540 <= (next_at - T0).total_seconds() <= 660
     assert lease(db, T0 + timedelta(seconds=530)) == []
@@ -92,9 +90,7 @@ def test_errors_back_off_exponentially_and_reset_on_success(db: Database) -> Non
 def test_retry_after_is_honoured(db: Database) -> None:
     sync_feed_list(db, [source("a", interval=60)], now=T0)
     lease(db, T0)
-    result = PollResult(
-        feed_id="a", status="error", http_status=429, error="HTTP 429", retry_after_seconds=3600
-    )
+    result = PollResult(feed_id="a", status="error", http_status=429, error="HTTP 429", retry_after_seconds=3600)
     next_at = record_poll(db, result, T0, jitter=0)
     assert next_at == T0 + timedelta(seconds=3600)
 
