@@ -19,6 +19,7 @@ import random
 import tempfile
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -65,12 +66,16 @@ def reports(count: int) -> list[tuple[str, str]]:
     return chosen
 
 
+def _more_or_stopped(receiver: Receiver, seen: int, stop: threading.Event) -> bool:
+    return len(receiver.requests) > seen or stop.is_set()
+
+
 def _watch(receiver: Receiver, arrived: dict[str, float], stop: threading.Event) -> None:
     """Record the arrival time of every webhook, keyed by the article URLs its incident lists."""
     seen = 0
     while not stop.is_set():
         with receiver.condition:
-            receiver.condition.wait_for(lambda n=seen: len(receiver.requests) > n or stop.is_set(), timeout=0.5)
+            receiver.condition.wait_for(partial(_more_or_stopped, receiver, seen, stop), timeout=0.5)
             now = time.time()
             fresh = receiver.requests[seen:]
             seen = len(receiver.requests)

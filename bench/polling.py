@@ -23,12 +23,12 @@ from bench.common import FeedServerProcess, figure, median, run_child
 from bench.peer import floors, peer_runs
 
 RUNS = 3
-OURS = [
+OURS: list[dict[str, Any]] = [
     {"n": 100, "runs": RUNS, "new_runs": RUNS},
     {"n": 1000, "runs": RUNS, "new_runs": 0, "latency": 0.05},
     {"n": 5000, "runs": 1, "new_runs": 0},
 ]
-PEERS = [
+PEERS: list[dict[str, Any]] = [
     {"n": 100, "runs": RUNS, "new_runs": RUNS, "latency": 0.05, "latency_runs": 1},
     {"n": 1000, "runs": RUNS, "new_runs": 0},
 ]
@@ -110,7 +110,9 @@ def _figures(ours: list[dict[str, Any]], peer: list[dict[str, Any]], floor: dict
     slow = _per(ours, "slow/1000", "wall")
     if slow is not None:
         peer_slow = _per(peer, "slow/100", "wall")
-        kwargs = {"baseline": 10 * peer_slow, "baseline_name": PEER_NAME + " (100 feeds x 10)"} if peer_slow else {}
+        kwargs: dict[str, Any] = (
+            {"baseline": 10 * peer_slow, "baseline_name": PEER_NAME + " (100 feeds x 10)"} if peer_slow else {}
+        )
         rows.append(figure("unchanged 1000 at +50 ms: wall", slow, "s", target="<= 3", **kwargs))
     return rows
 

@@ -77,7 +77,7 @@ def text_part(mail_raw: bytes) -> str:
     from email import message_from_bytes, policy
 
     message = message_from_bytes(mail_raw, policy=policy.default)
-    part = message.get_body(preferencelist=("plain",))  # type: ignore[attr-defined]
+    part = message.get_body(preferencelist=("plain",))
     assert part is not None
     return str(part.get_content())
 

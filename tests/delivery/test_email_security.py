@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pytest
 
 from alerts.delivery.base import Message
@@ -27,7 +29,7 @@ def _message() -> Message:
 # aiosmtpd warns about AUTH without STARTTLS; with implicit TLS the whole session is encrypted.
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 @pytest.mark.parametrize("security", ["starttls", "tls"])
-async def test_tls_and_auth(security: str) -> None:
+async def test_tls_and_auth(security: Literal["starttls", "tls"]) -> None:
     with smtp_server(security, credentials=("aidwatch", "s3cret")) as server:
         settings = SmtpSettings(
             host=server.host, port=server.port, security=security, username="aidwatch", password="s3cret", timeout=5
