@@ -62,3 +62,12 @@ NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 )
 def test_parse_retry_after(value: str | bytes | None, expected: float | None) -> None:
     assert parse_retry_after(value, NOW) == expected
+
+
+def test_five_megabytes_of_nested_tags_are_handled() -> None:
+    # A hostile page: ~5 MB of tags nested 900,000 deep around one word. lxml would refuse the depth;
+    # the size cap and trafilatura's guards must turn it into "nothing worth keeping", not an exception.
+    page = "<html><body>" + "<div><span>" * 450_000 + "attack" + "</span></div>" * 10 + "</body></html>"
+    assert len(page) > 4_900_000
+    assert extract_text(page, "https://news.example/nested") is None
+    assert extract_text(page.encode(), "https://news.example/nested") is None
