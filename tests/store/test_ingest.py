@@ -13,7 +13,8 @@ from alerts.models import Article, FeedSource
 from alerts.store import Database
 from alerts.store.feeds import sync_feed_list
 from alerts.store.incidents import get_incident
-from alerts.store.tables import ArticleRow, IncidentRow, OutboxRow, SubscriptionRow
+from alerts.store.tables import ArticleRow, IncidentRow, OutboxRow
+from tests.support.alerting import add_subscription
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "articles"
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_c6cb496dab8ea76f.txt"
@@ -42,33 +43,8 @@ def ingestor(db: Database) -> Ingestor:
         db,
         [FeedSource(id=f, url=f"http://127.0.0.1:1/{f}", interval_seconds=60) for f in ("outlet-a", "outlet-b")],
     )
-    with db.session() as session:
-        session.add_all(
-            [
-                SubscriptionRow(
-                    id="sub-af",
-                    channel="webhook",
-                    target="https://hooks.example.org/af",
-                    format="json",
-                    mode="instant",
-                    filters={"countries": ["AF"]},
-                    status="active",
-                    manage_token_hash="x",
-                    signing_secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-                ),
-                SubscriptionRow(
-                    id="sub-sd",
-                    channel="webhook",
-                    target="https://hooks.example.org/sd",
-                    format="json",
-                    mode="instant",
-                    filters={"countries": ["SD"]},
-                    status="active",
-                    manage_token_hash="x",
-                    signing_secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-                ),
-            ]
-        )
+    add_subscription(db, id="sub-af", filters={"countries": ["AF"]})
+    add_subscription(db, id="sub-sd", filters={"countries": ["SD"]})
     return Ingestor(db, default_classifier(0.5), clock=lambda: NOW)
 
 
