@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -13,13 +14,15 @@ from sqlalchemy.orm import Session
 
 from alerts import incidents
 from alerts.models import Article, Verdict
-from alerts.store.articles import add_article, link_article, mark_seen
+from alerts.store.articles import add_article, add_articles, link_article, mark_seen, mark_seen_pairs, url_key
 from alerts.store.engine import Database
 from alerts.store.incidents import apply_fields, candidate_rows, country_name, to_incident
 from alerts.store.tables import IncidentRow, utcnow
 from alerts.subscriptions import queue_alerts
 
 Classifier = Callable[[str, str, str | None, datetime | None], Verdict]
+
+log = logging.getLogger(__name__)
 
 # Two reports of one attack arriving together (from any crawl in this process) must not both create
 # an incident; several processes on PostgreSQL are serialised by an advisory lock instead.
@@ -66,7 +69,10 @@ class Ingestor:
 
     def ingest(self, article: Article) -> IngestOutcome:
         """Classify and store ``article``; marks its entry seen even when the URL was already stored."""
-        verdict = self.classifier(article.title, article.text, article.language, article.published)
+        return self.store(article, self._classify(article))
+
+    def store(self, article: Article, verdict: Verdict) -> IngestOutcome:
+        """Store an already classified ``article`` in its own transaction."""
         with _MERGE_LOCK, self.db.session() as session:
             now = self.clock()
             mark_seen(session, article.feed_id, [article.entry_key], now)
@@ -75,24 +81,87 @@ class Ingestor:
                 return IngestOutcome(stored=False)
             if not verdict.is_attack:
                 return IngestOutcome(stored=True)
-            self._lock_country(session, verdict.country)
-            incident_row, event = self._merge(session, article_id, article, verdict, now)
-            queued = 0
-            if event is not None and not incident_row.historical:
-                queued = queue_alerts(session, to_incident(session, incident_row), event)
-            return IngestOutcome(
-                stored=True,
-                is_attack=True,
-                incident_id=incident_row.id,
-                incident_event=event,
-                alerts_queued=queued,
-            )
+            self._lock_countries(session, [verdict.country])
+            return self._code_attack(session, article_id, article, verdict, now)
 
-    def _lock_country(self, session: Session, country: str | None) -> None:
-        # Several daemons on one PostgreSQL: serialise merges per country for this transaction.
-        if session.get_bind().dialect.name == "postgresql":
-            key = zlib.crc32((country or "??").encode())
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    def ingest_many(self, articles: Sequence[Article]) -> list[IngestOutcome | Exception]:
+        """Classify and store ``articles`` in one transaction; one outcome (or error) per article, in order.
+
+        A transaction per article cost more than the article's classification. Attacks are merged one
+        after another inside the transaction, exactly as :meth:`ingest` would. When the batch cannot be
+        written, each article is stored on its own, so one bad article fails alone.
+        """
+        verdicts: list[Verdict | Exception] = []
+        for article in articles:
+            try:
+                verdicts.append(self._classify(article))
+            except Exception as exc:  # a document that breaks the classifier fails alone
+                verdicts.append(exc)
+        ready = [(a, v) for a, v in zip(articles, verdicts, strict=True) if isinstance(v, Verdict)]
+        results: list[IngestOutcome | Exception]
+        try:
+            with _MERGE_LOCK, self.db.session() as session:
+                results = list(self._store_batch(session, ready))
+        except Exception:
+            if len(ready) > 1:
+                log.warning("a batch of %d articles could not be stored; storing them one by one", len(ready))
+            results = [self._store_alone(a, v) for a, v in ready]
+        stored = iter(results)
+        return [next(stored) if isinstance(v, Verdict) else v for v in verdicts]
+
+    def _classify(self, article: Article) -> Verdict:
+        return self.classifier(article.title, article.text, article.language, article.published)
+
+    def _store_alone(self, article: Article, verdict: Verdict) -> IngestOutcome | Exception:
+        try:
+            return self.store(article, verdict)
+        except Exception as exc:
+            return exc
+
+    def _store_batch(self, session: Session, batch: list[tuple[Article, Verdict]]) -> list[IngestOutcome]:
+        now = self.clock()
+        mark_seen_pairs(session, [(a.feed_id, a.entry_key) for a, _v in batch], now)
+        # Within the batch, the first article of a URL is the one stored (as between batches).
+        first_of: dict[str, int] = {}
+        for index, (article, _v) in enumerate(batch):
+            first_of.setdefault(url_key(article.url), index)
+        firsts = set(first_of.values())
+        quiet = [(a, v) for i, (a, v) in enumerate(batch) if i in firsts and not v.is_attack]
+        stored_keys = add_articles(session, quiet, now)
+        self._lock_countries(session, [v.country for i, (_a, v) in enumerate(batch) if i in firsts and v.is_attack])
+        outcomes: list[IngestOutcome] = []
+        for index, (article, verdict) in enumerate(batch):
+            if index not in firsts:
+                outcomes.append(IngestOutcome(stored=False))
+            elif not verdict.is_attack:
+                outcomes.append(IngestOutcome(stored=url_key(article.url) in stored_keys))
+            elif (article_id := add_article(session, article, verdict, now)) is None:
+                outcomes.append(IngestOutcome(stored=False))
+            else:
+                outcomes.append(self._code_attack(session, article_id, article, verdict, now))
+        return outcomes
+
+    def _code_attack(
+        self, session: Session, article_id: int, article: Article, verdict: Verdict, now: datetime
+    ) -> IngestOutcome:
+        incident_row, event = self._merge(session, article_id, article, verdict, now)
+        queued = 0
+        if event is not None and not incident_row.historical:
+            queued = queue_alerts(session, to_incident(session, incident_row), event)
+        return IngestOutcome(
+            stored=True,
+            is_attack=True,
+            incident_id=incident_row.id,
+            incident_event=event,
+            alerts_queued=queued,
+        )
+
+    def _lock_countries(self, session: Session, countries: Sequence[str | None]) -> None:
+        # Several daemons on one PostgreSQL: serialise merges per country for this transaction. Locks
+        # are taken in one order so that two daemons' batches cannot deadlock on each other.
+        if countries and session.get_bind().dialect.name == "postgresql":
+            for key in sorted({zlib.crc32((country or "??").encode()) for country in countries}):
+                session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
     def _merge(
         self, session: Session, article_id: int, article: Article, verdict: Verdict, now: datetime

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import feedparser
-from w3lib.html import remove_tags, replace_entities
+from w3lib.html import remove_tags, remove_tags_with_content, replace_entities
 from w3lib.url import canonicalize_url
 
 MAX_TITLE_CHARS = 500
@@ -39,6 +39,7 @@ TRACKING_PARAMS = frozenset(
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "__s", "oly_")
 
 _SPACE = re.compile(r"\s+")
+_CODE_TAGS = ("script", "style", "noscript", "template")
 # An internal DTD subset (``<!DOCTYPE rss [ <!ENTITY ...> ]>``) has no use in a feed and is how
 # billion-laughs bombs are built: expat stops them, but only after ~1-2 s of CPU per feed.
 _DTD_SUBSET = re.compile(rb"<!DOCTYPE[^\[>]*\[.*?\]\s*>", re.DOTALL | re.IGNORECASE)
@@ -85,8 +86,11 @@ def parse_feed(body: bytes, url: str, headers: Mapping[str, str] | None = None) 
     body = strip_dtd_subset(body)
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     response_headers.setdefault("content-location", url)
+    # Entry HTML is reduced to plain text below (clean_text), so feedparser's sanitizer and its
+    # rewriting of relative URIs inside that HTML would be undone work (~15% of a parse). Entry links,
+    # GUIDs and enclosures are still made absolute against the feed URL: feedparser does that always.
     parsed: Any = feedparser.parse(
-        body, response_headers=response_headers, sanitize_html=True, resolve_relative_uris=True
+        body, response_headers=response_headers, sanitize_html=False, resolve_relative_uris=False
     )
     version = parsed.get("version") or ""
     bozo_exc = parsed.get("bozo_exception") if parsed.get("bozo") else None
@@ -148,7 +152,8 @@ def clean_text(value: object, limit: int) -> str:
     """Plain one-paragraph text: tags removed, entities decoded, whitespace (CR/LF too) collapsed."""
     if not isinstance(value, str) or not value:
         return ""
-    text = replace_entities(remove_tags(value))
+    # Script and style bodies are code, not text: dropped with their tags (the sanitizer is off).
+    text = replace_entities(remove_tags(remove_tags_with_content(value, _CODE_TAGS)))
     text = _SPACE.sub(" ", text).strip()
     return text[:limit].rstrip()
 

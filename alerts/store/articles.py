@@ -46,7 +46,12 @@ def _insert(session: Session) -> Callable[..., Any]:
 
 def mark_seen(session: Session, feed_id: str, keys: Iterable[str], now: datetime) -> None:
     """Remember entry keys; keys already remembered are left as they are."""
-    rows = [{"feed_id": feed_id, "entry_key": key, "first_seen": now} for key in set(keys)]
+    mark_seen_pairs(session, [(feed_id, key) for key in keys], now)
+
+
+def mark_seen_pairs(session: Session, pairs: Iterable[tuple[str, str]], now: datetime) -> None:
+    """Remember (feed id, entry key) pairs of any feeds in one statement; known pairs are left alone."""
+    rows = [{"feed_id": feed_id, "entry_key": key, "first_seen": now} for feed_id, key in set(pairs)]
     if rows:
         # One cached statement executed with parameter sets (a multi-VALUES statement recompiles per size).
         session.connection().execute(_insert(session)(SeenEntry.__table__).on_conflict_do_nothing(), rows)
@@ -64,7 +69,25 @@ def add_article(session: Session, article: Article, verdict: Verdict, now: datet
     # article (ORM-level .values() re-derives the row mapping each time, half of this call's cost).
     table = ArticleRow.__table__
     statement = _insert(session)(table).on_conflict_do_nothing(index_elements=["url_key"]).returning(table.c.id)
-    params = {
+    article_id = session.connection().execute(statement, _article_params(article, verdict, now)).scalar_one_or_none()
+    return int(article_id) if article_id is not None else None
+
+
+def add_articles(session: Session, batch: Sequence[tuple[Article, Verdict]], now: datetime) -> set[str]:
+    """Store many articles (URLs distinct) in one statement; returns the url keys actually stored.
+
+    A URL already stored (through another feed) is skipped, as in :func:`add_article`.
+    """
+    if not batch:
+        return set()
+    table = ArticleRow.__table__
+    statement = _insert(session)(table).on_conflict_do_nothing(index_elements=["url_key"]).returning(table.c.url_key)
+    rows = [_article_params(article, verdict, now) for article, verdict in batch]
+    return set(session.connection().execute(statement, rows).scalars())
+
+
+def _article_params(article: Article, verdict: Verdict, now: datetime) -> dict[str, Any]:
+    return {
         "feed_id": article.feed_id,
         "url": article.url,
         "url_key": url_key(article.url),
@@ -81,8 +104,6 @@ def add_article(session: Session, article: Article, verdict: Verdict, now: datet
         "verdict": verdict.as_json(),
         "incident_id": None,
     }
-    article_id = session.connection().execute(statement, params).scalar_one_or_none()
-    return int(article_id) if article_id is not None else None
 
 
 def link_article(session: Session, article_id: int, incident_id: int) -> None:

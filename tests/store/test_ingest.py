@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from alerts.ingest import Ingestor, default_classifier
-from alerts.models import Article, FeedSource
+from alerts.ingest import Ingestor, IngestOutcome, default_classifier
+from alerts.models import Article, FeedSource, Verdict
 from alerts.store import Database
 from alerts.store.feeds import sync_feed_list
 from alerts.store.incidents import get_incident
-from alerts.store.tables import ArticleRow, IncidentRow, OutboxRow
+from alerts.store.tables import ArticleRow, IncidentRow, OutboxRow, SeenEntry
 from tests.support.alerting import add_subscription
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "articles"
@@ -108,3 +108,62 @@ def test_old_attack_is_stored_as_historical_and_does_not_alert(
         row = session.get(IncidentRow, outcome.incident_id)
         assert row is not None and row.historical is True
     assert outcome.alerts_queued == 0 and count(db, OutboxRow) == 0
+
+
+def seen_count(db: Database) -> int:
+    return count(db, SeenEntry)
+
+
+def test_a_batch_stores_quiet_articles_together_and_codes_attacks_in_order(
+    db: Database, ingestor: Ingestor, seed_text: Path
+) -> None:
+    budget = FIXTURES / "negative_budget.txt"
+    batch = [
+        article("outlet-a", "https://a.example/budget", budget),
+        article("outlet-a", "https://a.example/herat", seed_text),
+        article("outlet-b", "https://b.example/herat", FIXTURES / "herat_second_outlet.txt"),
+        article("outlet-b", "https://a.example/budget", budget),  # the same URL through another feed
+    ]
+    quiet, created, updated, again = ingestor.ingest_many(batch)
+    assert isinstance(quiet, IngestOutcome) and quiet.stored and not quiet.is_attack
+    assert isinstance(created, IngestOutcome) and created.incident_event == "incident.created"
+    assert isinstance(updated, IngestOutcome) and updated.incident_event == "incident.updated"
+    assert updated.incident_id == created.incident_id and updated.alerts_queued == 1
+    assert isinstance(again, IngestOutcome) and not again.stored
+    assert (count(db, ArticleRow), count(db, IncidentRow), count(db, OutboxRow)) == (3, 1, 2)
+    assert seen_count(db) == 4  # every entry is remembered on its own feed, stored or not
+
+    # Articles known from an earlier batch are not stored again.
+    [known] = ingestor.ingest_many([article("outlet-b", "https://a.example/herat", seed_text)])
+    assert isinstance(known, IngestOutcome) and not known.stored and count(db, ArticleRow) == 3
+
+
+def test_an_article_that_breaks_the_batch_fails_alone(db: Database, ingestor: Ingestor) -> None:
+    budget = FIXTURES / "negative_budget.txt"
+    batch = [
+        article("outlet-a", "https://a.example/one", budget),
+        article("no-such-feed", "https://a.example/orphan", budget),  # its seen entry violates the foreign key
+        article("outlet-b", "https://b.example/two", budget),
+    ]
+    first, orphan, last = ingestor.ingest_many(batch)
+    assert isinstance(orphan, Exception)
+    assert isinstance(first, IngestOutcome) and first.stored
+    assert isinstance(last, IngestOutcome) and last.stored
+    assert count(db, ArticleRow) == 2 and seen_count(db) == 2
+
+
+def test_a_document_that_breaks_the_classifier_fails_alone(db: Database) -> None:
+    sync_feed_list(db, [FeedSource(id="outlet-a", url="http://127.0.0.1:1/a", interval_seconds=60)])
+
+    def classify(title: str, text: str, lang: str | None, published: datetime | None) -> Verdict:
+        if "poison" in title:
+            raise ValueError("unreadable document")
+        return Verdict(is_attack=False, score=0.01)
+
+    ingestor = Ingestor(db, classify, clock=lambda: NOW)
+    items = [Article(feed_id="outlet-a", url=f"https://a.example/{t}", entry_key=t, title=t, text=t) for t in "xyz"]
+    items[1].title = "poison"
+    fine, broken, also_fine = ingestor.ingest_many(items)
+    assert isinstance(broken, ValueError) and "unreadable" in str(broken)
+    assert isinstance(fine, IngestOutcome) and fine.stored and isinstance(also_fine, IngestOutcome)
+    assert count(db, ArticleRow) == 2
