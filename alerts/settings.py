@@ -118,6 +118,8 @@ class CrawlerSettings(_Section):
     max_backoff: Duration = 21600.0
     max_feeds_per_tick: int = Field(default=500, ge=1)
     crawl_stop_timeout: Duration = 5.0
+    # Feed bodies are parsed in this many worker processes (0: in a thread of the daemon).
+    parser_processes: int = Field(default=1, ge=0, le=16)
 
     @field_validator("user_agent")
     @classmethod

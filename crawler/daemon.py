@@ -24,6 +24,7 @@ from alerts.settings import Settings
 from alerts.store import make_database, upgrade
 from alerts.store.engine import Database
 from alerts.store.tables import FeedRow, OutboxRow
+from crawler.parsing import parser_pool, shutdown_parser_pools
 from crawler.runner import run_poll
 from crawler.schedule import Ticker
 
@@ -131,6 +132,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> in
     # Build the classifier (gazetteer, lexicons: seconds) before the first crawl, so that cost neither
     # delays the first alert nor holds up a shutdown that arrives while a worker thread is building it.
     await asyncio.to_thread(get_classifier, settings.classifier.threshold)
+    parser_pool(settings.crawler.parser_processes).start()
 
     scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop())
     scheduler.add_job(
@@ -188,6 +190,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> in
     for task in (server_task, worker_task):
         task.cancel()
     scheduler.shutdown(wait=False)
+    await asyncio.to_thread(shutdown_parser_pools)
     db.dispose()
     log.info("stopped")
     return 0

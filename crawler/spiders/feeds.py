@@ -1,6 +1,6 @@
 """The ``feeds`` spider: polls a list of feeds and yields one Article per new entry.
 
-Per feed: a conditional GET, feedparser (in a thread: a large feed is ~20-150 ms of CPU), a question
+Per feed: a conditional GET, feedparser (in a worker process: a large feed is ~20-150 ms of CPU), a question
 to storage about which entry keys are new, then the article pages of the new entries, whose text
 trafilatura extracts (in a thread too). Every feed ends in exactly one PollResult, whatever happens.
 """
@@ -29,8 +29,9 @@ from alerts.store.engine import Database
 from alerts.store.feeds import record_polls
 from alerts.store.tables import utcnow
 from crawler.extract import extract_text
-from crawler.feeds import FeedEntry, FeedParseError, parse_feed
+from crawler.feeds import FeedEntry, FeedParseError
 from crawler.middlewares import FEED_META, RETRY_AFTER_META, DownloadAborted
+from crawler.parsing import parser_pool
 from crawler.polls import PollTracker, ProgressFunction
 
 if TYPE_CHECKING:
@@ -68,6 +69,7 @@ class FeedSpider(scrapy.Spider):
         self.db = db
         self.ingestor = ingestor  # None: the pipeline builds the production one
         self.tracker = PollTracker(self._record, progress)
+        self.parser = parser_pool(settings.crawler.parser_processes)
         self.tracker.summary.feeds = len(self.feeds)
 
     @classmethod
@@ -126,7 +128,7 @@ class FeedSpider(scrapy.Spider):
             return
         headers = {name: _header(response, name) for name in PASSED_HEADERS if response.headers.get(name)}
         try:
-            parsed = await asyncio.to_thread(parse_feed, response.body, response.url, headers)
+            parsed = await self.parser.parse(response.body, response.url, headers)
             keys = [entry.key for entry in parsed.entries]
             new_keys = await asyncio.to_thread(unseen_entry_keys, self.db, feed.id, keys)
             new = [entry for entry in parsed.entries if entry.key in new_keys]
