@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from alerts import incidents
 from alerts.models import Article, Verdict
-from alerts.store.articles import add_article, add_articles, link_article, mark_seen, mark_seen_pairs, url_key
+from alerts.store.articles import add_article, add_articles, link_article, mark_seen_pairs, url_key
 from alerts.store.engine import Database
 from alerts.store.incidents import apply_fields, candidate_rows, country_name, to_incident
 from alerts.store.tables import IncidentRow, utcnow
@@ -74,15 +74,7 @@ class Ingestor:
     def store(self, article: Article, verdict: Verdict) -> IngestOutcome:
         """Store an already classified ``article`` in its own transaction."""
         with _MERGE_LOCK, self.db.session() as session:
-            now = self.clock()
-            mark_seen(session, article.feed_id, [article.entry_key], now)
-            article_id = add_article(session, article, verdict, now)
-            if article_id is None:  # the same URL came through another feed
-                return IngestOutcome(stored=False)
-            if not verdict.is_attack:
-                return IngestOutcome(stored=True)
-            self._lock_countries(session, [verdict.country])
-            return self._code_attack(session, article_id, article, verdict, now)
+            return self._store_batch(session, [(article, verdict)])[0]
 
     def ingest_many(self, articles: Sequence[Article]) -> list[IngestOutcome | Exception]:
         """Classify and store ``articles`` in one transaction; one outcome (or error) per article, in order.
@@ -122,16 +114,19 @@ class Ingestor:
         now = self.clock()
         mark_seen_pairs(session, [(a.feed_id, a.entry_key) for a, _v in batch], now)
         # Within the batch, the first article of a URL is the one stored (as between batches).
-        first_of: dict[str, int] = {}
-        for index, (article, _v) in enumerate(batch):
-            first_of.setdefault(url_key(article.url), index)
-        firsts = set(first_of.values())
-        quiet = [(a, v) for i, (a, v) in enumerate(batch) if i in firsts and not v.is_attack]
+        urls: set[str] = set()
+        first: list[bool] = []
+        for article, _v in batch:
+            key = url_key(article.url)
+            first.append(key not in urls)
+            urls.add(key)
+        quiet = [(a, v) for (a, v), is_first in zip(batch, first, strict=True) if is_first and not v.is_attack]
         stored_keys = add_articles(session, quiet, now)
-        self._lock_countries(session, [v.country for i, (_a, v) in enumerate(batch) if i in firsts and v.is_attack])
+        attacks = [v.country for (_a, v), is_first in zip(batch, first, strict=True) if is_first and v.is_attack]
+        self._lock_countries(session, attacks)
         outcomes: list[IngestOutcome] = []
-        for index, (article, verdict) in enumerate(batch):
-            if index not in firsts:
+        for (article, verdict), is_first in zip(batch, first, strict=True):
+            if not is_first:
                 outcomes.append(IngestOutcome(stored=False))
             elif not verdict.is_attack:
                 outcomes.append(IngestOutcome(stored=url_key(article.url) in stored_keys))

@@ -62,8 +62,8 @@ async def test_a_parser_killed_mid_parse_fails_that_feed_and_a_new_one_takes_ove
     pool.start()
     [first] = pool.worker_pids()
     parse = asyncio.ensure_future(pool.parse(BIG_FEED, URL, HEADERS))
-    await asyncio.sleep(0)  # the parse has taken the worker
-    os.kill(first, signal.SIGKILL)
+    # Scheduled after the parse's first step (which takes the worker and sends the feed): FIFO order.
+    asyncio.get_running_loop().call_soon(os.kill, first, signal.SIGKILL)
     with pytest.raises(FeedParseError, match="parser process died"):
         await parse
     parsed = await pool.parse(rss([("https://x.example/a", "After the crash")]).encode(), URL, HEADERS)
