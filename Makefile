@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint eval train bench clean
+.PHONY: install run test lint eval eval-news train bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ lint: install
 
 eval: install
 	$(PY) -m alerts.classify.evaluate
+
+eval-news: install
+	$(PY) -m alerts.classify.evaluate_news
 
 train: install
 	$(PY) -m alerts.classify.train

@@ -79,6 +79,11 @@ class Verdict:
     occurred_on: date | None = None
     historical: bool = False
     evidence: list[str] = field(default_factory=list)
+    # "attack", or the event-level test that rejected the document (alerts/classify/event.py).
+    reason: str = "attack"
+    lang: str | None = None
+    # (test, passed, what it saw) for every event-level test applied, in order.
+    checks: list[tuple[str, bool, str]] = field(default_factory=list)
 
     def as_json(self, doc_id: object = None) -> dict[str, object]:
         """The `aidwatch classify` output line (DESIGN.md section 3)."""
@@ -97,6 +102,7 @@ class Verdict:
             organizations=list(self.organizations),
             occurred_on=self.occurred_on.isoformat() if self.occurred_on else None,
             evidence=list(self.evidence),
+            reason=self.reason,
         )
         return out
 

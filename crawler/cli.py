@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     crawl.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     classify = commands.add_parser("classify", help="classify JSON lines (or one plain-text document)")
     classify.add_argument("file", nargs="?", default="-", help="input file, '-' for standard input")
+    classify.add_argument(
+        "--explain", action="store_true", help="print for a person: the decision, what was found and each test"
+    )
     commands.add_parser("feeds", help="show feeds with last/next poll, status and errors")
     commands.add_parser("subscriptions", help="list subscriptions with status and last delivery")
     db = commands.add_parser("db", help="database maintenance")
@@ -76,7 +79,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "classify":
         from alerts.classify.cli import run_classify
 
-        return run_classify(args.file, sys.stdout, threshold=settings.classifier.threshold)
+        return run_classify(args.file, sys.stdout, threshold=settings.classifier.threshold, explain=args.explain)
     if args.command in ("serve", "crawl"):
         # The asyncio reactor must be installed before anything imports twisted.internet.reactor.
         from crawler.reactor import install_asyncio_reactor

@@ -4,7 +4,9 @@ Input: JSON lines ``{"id", "title", "text"}`` (optional ``lang`` and ``published
 or a plain-text file, which is one document (id = the file name, no title). The mode is decided by the
 first non-blank line: a JSON object means JSON lines.
 
-Output: one JSON line per document, ``Verdict.as_json(id)``, in input order.
+Output: one JSON line per document, ``Verdict.as_json(id)``, in input order; with ``explain=True``
+(``aidwatch classify --explain``) a short text for a person instead: the decision, what was found, and
+every event-level test with what it saw.
 
 Errors: a line that is not a JSON object, or has neither ``title`` nor ``text``, is reported on stderr
 as ``line N: <reason>`` and skipped; the run goes on and exits 1 at the end. Exit 0 when every line was
@@ -22,6 +24,7 @@ from typing import IO
 
 from alerts.classify import get_classifier
 from alerts.classify.verdict import DEFAULT_THRESHOLD
+from alerts.models import Verdict
 
 
 def _published(value: object) -> date | None:
@@ -51,6 +54,7 @@ def run_classify(
     *,
     threshold: float = DEFAULT_THRESHOLD,
     errfile: IO[str] | None = None,
+    explain: bool = False,
 ) -> int:
     """Classify every document of ``infile`` and write one JSON line each to ``outfile``; return the exit code."""
     out = outfile if outfile is not None else sys.stdout
@@ -73,7 +77,8 @@ def run_classify(
         if not text.strip():
             print("no input", file=err)
             return 1
-        out.write(json.dumps(clf.classify("", text).as_json(name), ensure_ascii=False) + "\n")
+        verdict = clf.classify("", text)
+        out.write(explanation(verdict, name) if explain else _json_line(verdict, name))
         return 0
     failed = 0
     lineno = len(head) - 1
@@ -98,9 +103,40 @@ def run_classify(
             lang=lang,
             published=_published(doc.get("published")),
         )
-        out.write(json.dumps(verdict.as_json(doc.get("id", lineno)), ensure_ascii=False) + "\n")
+        doc_id = doc.get("id", lineno)
+        out.write(explanation(verdict, doc_id) if explain else _json_line(verdict, doc_id))
         out.flush()
     return 1 if failed else 0
+
+
+def _json_line(verdict: Verdict, doc_id: object) -> str:
+    return json.dumps(verdict.as_json(doc_id), ensure_ascii=False) + "\n"
+
+
+def explanation(verdict: Verdict, doc_id: object) -> str:
+    """A verdict for a person: the decision and its reason, the coded fields, the tests, the evidence."""
+    decision = "ATTACK" if verdict.is_attack else f"not an attack ({verdict.reason})"
+    lines = [f"{doc_id}: {decision}, score {verdict.score:.2f}, language {verdict.lang or '?'}"]
+    if verdict.is_attack:
+        found = [
+            ("categories", ", ".join(verdict.categories)),
+            ("event types", ", ".join(verdict.event_types)),
+            ("country", verdict.country),
+            ("place", verdict.location),
+            ("date", verdict.occurred_on.isoformat() if verdict.occurred_on else None),
+            ("killed", verdict.killed),
+            ("injured", verdict.injured),
+            ("kidnapped", verdict.kidnapped),
+            ("perpetrator", verdict.perpetrator),
+            ("organisations", ", ".join(verdict.organizations)),
+        ]
+        lines += [f"  {name}: {value}" for name, value in found if value not in (None, "")]
+    lines.append("  tests:")
+    lines += [f"    [{'pass' if ok else 'FAIL'}] {name}: {detail}" for name, ok, detail in verdict.checks]
+    if verdict.evidence:
+        lines.append("  evidence:" if verdict.is_attack else "  sentences judged:")
+        lines += [f"    - {text}" for text in verdict.evidence]
+    return "\n".join(lines) + "\n\n"
 
 
 def main(argv: list[str] | None = None) -> int:

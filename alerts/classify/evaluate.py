@@ -76,10 +76,14 @@ def evaluate(rows: list[dict], k: int = 5, seed: int = 7, long_test: bool = True
             m = model.for_lang(rows[i]["lang"])
             scores[i] = m.calibrate(doc_logit(m, bags[i]))
             preds[i] = int(scores[i] >= clf.threshold)
+            if not preds[i]:
+                continue
+            # Above the threshold, the event-level tests (accident, historical, aggregate...) decide.
+            v = clf.classify(rows[i].get("title") or "", rows[i]["text"], lang=rows[i]["lang"])
+            preds[i] = int(v.is_attack)
             gold = _country_code(rows[i].get("country"))
             gold_day = str(rows[i].get("date") or "")
             if labels[i] and preds[i] and (gold or len(gold_day) >= 10):
-                v = clf.classify(rows[i].get("title") or "", rows[i]["text"], lang=rows[i]["lang"])
                 if gold:
                     country_hits.append(None if v.country is None else v.country == gold)
                 if len(gold_day) >= 10:
@@ -116,7 +120,10 @@ def evaluate(rows: list[dict], k: int = 5, seed: int = 7, long_test: bool = True
                 text = _plant(rows[n]["text"], host["text"], rng)
                 bag = [u.feats for u in analyse(host.get("title") or "", text, load_lexicon(lang)).units]
                 m = model.for_lang(lang)
-                planted.append((1, int(m.calibrate(doc_logit(m, bag)) >= clf.threshold)))
+                found = m.calibrate(doc_logit(m, bag)) >= clf.threshold
+                if found:
+                    found = clf.classify(host.get("title") or "", text, lang=lang).is_attack
+                planted.append((1, int(found)))
     pairs = list(zip(labels, preds, strict=True))
 
     def sub(pred: Callable[[dict], bool]) -> dict[str, float]:

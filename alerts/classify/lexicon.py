@@ -106,6 +106,10 @@ class Lexicon:
     attack_refs: re.Pattern[str] | None = None
     caption_verbs: re.Pattern[str] | None = None
     caption_credits: re.Pattern[str] | None = None
+    # Event-level cues (alerts/classify/event.py): read on the headline and evidence only, never by the model.
+    event: re.Pattern[str] | None = None
+    event_ambiguous: re.Pattern[str] | None = None
+    event_built: re.Pattern[str] | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
     def is_caption(self, text: str) -> bool:
@@ -167,6 +171,8 @@ def load_lexicon(lang: str, lexicon_dir: str | None = None) -> Lexicon:
     for name, pats in (data.get("neutral") or {}).items():
         for pat in pats or []:
             (led if str(pat).startswith("{") else rest).setdefault(name, []).append(str(pat))
+    event_raw: dict[str, list[str]] = data.get("event") or {}
+    event_cues = {k: v for k, v in event_raw.items() if k not in ("ambiguous_violence", "built")}
     return Lexicon(
         lang=lang,
         version=int(data.get("version", 0)),
@@ -189,6 +195,9 @@ def load_lexicon(lang: str, lexicon_dir: str | None = None) -> Lexicon:
         attack_refs=_compile_groups({"ref": data.get("attack_refs") or []}, lang),
         caption_verbs=_compile_groups({"caption": data.get("caption_verbs") or []}, lang),
         caption_credits=_compile_groups({"credit": data.get("caption_credits") or []}, lang),
+        event=_compile_groups(event_cues, lang),
+        event_ambiguous=_compile_groups({"ambiguous": event_raw.get("ambiguous_violence") or []}, lang),
+        event_built=_compile_groups({"built": event_raw.get("built") or []}, lang),
         raw=data,
     )
 

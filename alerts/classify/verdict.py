@@ -6,6 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from alerts.classify.dates import attack_date, is_historical
+from alerts.classify.event import decide
 from alerts.classify.features import Analysis, Unit, analyse, ensure_violence, spans
 from alerts.classify.lexicon import LANGUAGES, Lexicon, load_lexicon
 from alerts.classify.model import NO_UNIT_LOGIT, ModelSet, SentenceModel
@@ -96,10 +97,10 @@ class Classifier:
         model = self.models.for_lang(lang)
         best = scored[0][0] if scored else NO_UNIT_LOGIT
         score = model.calibrate(best)
-        is_attack = score >= self.threshold
-        chosen = [u for lg, u in scored if model.calibrate(lg) >= self.threshold][:MAX_EVIDENCE]
-        if not chosen and scored:
-            chosen = [scored[0][1]]
+        passing = [u for lg, u in scored if model.calibrate(lg) >= self.threshold]
+        decision = decide(analysis, scored, passing, lex, published)
+        is_attack = decision.is_attack
+        chosen = decision.evidence[:MAX_EVIDENCE]
         chosen.sort(key=lambda u: u.index)
         ev_sents = [u.sentence for u in chosen]
 
@@ -159,6 +160,9 @@ class Classifier:
             perpetrator=perpetrator,
             organizations=orgs,
             occurred_on=occurred,
-            historical=is_historical(occurred, published),
+            historical=decision.reason == "historical" or is_historical(occurred, published),
             evidence=[s.text for s in ev_sents],
+            reason=decision.reason,
+            lang=lang,
+            checks=[(c.name, c.passed, c.detail) for c in decision.checks],
         )

@@ -135,9 +135,9 @@ BODY = "Insurgents attacked the UN compound in Herat, killing two guards.\nThe a
         ),
         pytest.param(
             "",
-            "On 3 March 2024, insurgents attacked the UN compound in Herat, killing two guards.\n"
+            "On 3 May 2024, insurgents attacked the UN compound in Herat, killing two guards.\n"
             "A guard stands at the gate on Friday, May 10, 2024.",
-            date(2024, 3, 3),
+            date(2024, 5, 3),
             id="evidence-date-beats-everything",
         ),
     ],

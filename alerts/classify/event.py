@@ -1,0 +1,219 @@
+"""Event-level tests: is the flagged document a NEW, INTENTIONAL attack ON a humanitarian target?
+
+The sentence model answers "does this sentence read like an attack on a humanitarian target?". News
+articles add questions a sentence score cannot answer, and each has its own test here, applied in order:
+
+1. ``no_target``: no humanitarian entity at all; ``responder_only``: humanitarian entities appear only as
+   responder, speaker, source or landmark ("the wounded were taken to X hospital", "the UN condemned").
+2. ``no_violence``: a humanitarian entity, but no violent act near it.
+3. ``weak_evidence``: candidates exist but none scores above the threshold.
+4. ``accident``: the evidence tells of a crash, fire, flood, collapse or disease, with no intentional act.
+5. ``historical``: the attack is old news: an anniversary, memorial, trial or retrospective, or its date
+   is more than 30 days before publication.
+6. ``aggregate``: yearly figures, reports and advocacy rather than one event.
+
+A document is an attack when at least one evidence sentence passes tests 4-6 and the headline does not
+put the whole story under one of them ("Five years after the Kunduz hospital bombing ..."). Each test
+returns a line that says what it saw, so ``aidwatch classify --explain`` can show a person why.
+
+The cue lists live in the ``event`` section of each language lexicon. They are read only here, on the
+headline and the few evidence sentences, never by the sentence model, so editing them needs no retrain.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from alerts.classify.dates import HISTORICAL_DAYS, as_date, attack_date
+from alerts.classify.features import Analysis, Sentence, Unit, ensure_violence, spans
+from alerts.classify.lexicon import Lexicon
+
+ATTACK = "attack"
+REASONS: tuple[str, ...] = (
+    ATTACK,
+    "no_target",
+    "responder_only",
+    "no_violence",
+    "weak_evidence",
+    "accident",
+    "historical",
+    "aggregate",
+)
+# Violence types that are intentional by nature: a sentence with one of them is not an accident story.
+_INTENT_TYPES = frozenset(
+    {"armed_attack", "kidnapping", "looting_or_robbery", "raid_or_occupation", "sexual_violence", "detention"}
+)
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+
+
+@dataclass(slots=True)
+class Check:
+    """One event-level test and what it found."""
+
+    name: str
+    passed: bool
+    detail: str
+
+
+@dataclass(slots=True)
+class EventDecision:
+    """The outcome of the event-level tests: the reason, the evidence that survived, and every check."""
+
+    reason: str
+    evidence: list[Unit]
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def is_attack(self) -> bool:
+        """True when every test passed."""
+        return self.reason == ATTACK
+
+
+def _cues(sent: Sentence, lex: Lexicon) -> dict[str, str]:
+    """Event cue name -> the text that matched, for one sentence (first match of each name)."""
+    found: dict[str, str] = {}
+    for name, a, b in spans(lex.event, sent.norm):
+        found.setdefault(name, sent.norm[a:b])
+    return found
+
+
+def _intentional(sent: Sentence, lex: Lexicon) -> bool:
+    """The sentence names an act that cannot be an accident ("gunmen", "looted", "airstrike")."""
+    for vtype, a, b in sent.violence:
+        if vtype in _INTENT_TYPES:
+            return True
+        if vtype == "harm":
+            continue
+        word = sent.norm[a:b]
+        # "struck", "explosion", "burned" also tell of accidents: only the unambiguous words count.
+        if not (lex.event_ambiguous is not None and lex.event_ambiguous.fullmatch(word)):
+            return True
+    return False
+
+
+def _old_date(sent: Sentence, lex: Lexicon, published: date | None) -> date | None:
+    """A date in the sentence more than 30 days before publication (None when none or no publication date)."""
+    if published is None:
+        return None
+    when = attack_date([sent.text], lex, published)
+    if when is not None and when != published and (published - when).days > HISTORICAL_DAYS:
+        return when
+    # A bare year ("in 2019") that ended more than 30 days before publication.
+    for m in _YEAR.finditer(sent.norm):
+        year = int(m.group(1))
+        founded = lex.event_built is not None and lex.event_built.search(sent.norm[max(0, m.start() - 30) : m.start()])
+        if year < published.year and (published - date(year, 12, 31)).days > HISTORICAL_DAYS and not founded:
+            return date(year, 12, 31)
+    return None
+
+
+def _sentence_verdict(sent: Sentence, lex: Lexicon, published: date | None) -> tuple[str, str]:
+    """(reason, detail) for one evidence sentence: ATTACK, or the test that rejects it."""
+    cues = _cues(sent, lex)
+    fresh = "fresh" in cues
+    if ("accident" in cues or "disaster" in cues or "disease" in cues) and not _intentional(sent, lex):
+        word = cues.get("accident") or cues.get("disaster") or cues.get("disease")
+        return "accident", f'"{word}" and no intentional act'
+    for name in ("commemoration", "judicial", "retrospective"):
+        if name in cues:
+            return "historical", f'{name} cue "{cues[name]}"'
+    old = None if fresh else _old_date(sent, lex, published)
+    if old is not None:
+        return "historical", f"dated {old.isoformat()}, more than {HISTORICAL_DAYS} days before publication"
+    if "aggregate" in cues and not fresh:
+        return "aggregate", f'aggregate cue "{cues["aggregate"]}"'
+    return ATTACK, "a specific, recent, intentional act"
+
+
+def _headline_verdict(title: Sentence | None, lex: Lexicon) -> tuple[str, str] | None:
+    """The test a headline puts the whole story under ("... years after ...", "... report ..."), if any."""
+    if title is None:
+        return None
+    # A headline about another subject (a digest, a court ruling elsewhere) does not speak for the attack.
+    if not (title.targets or title.hidden_targets or ensure_violence(title, lex)):
+        return None
+    cues = _cues(title, lex)
+    if "fresh" in cues:
+        return None
+    # A trial or a report speaks for the story only when it is about a humanitarian target; a memorial or
+    # "N years after" also when it names the violence ("Five years after the Kunduz bombing").
+    targeted = bool(title.targets or title.hidden_targets)
+    for name in ("commemoration", "retrospective", "judicial"):
+        if name in cues and (targeted or name != "judicial"):
+            return "historical", f'headline {name} cue "{cues[name]}"'
+    for name in ("aggregate", "aggregate_headline"):
+        if name in cues and targeted:
+            return "aggregate", f'headline aggregate cue "{cues[name]}"'
+    harm = bool(title.violence or title.targets)  # a headline about a disaster that harmed someone
+    if harm and ("accident" in cues or "disaster" in cues or "disease" in cues) and not _intentional(title, lex):
+        word = cues.get("accident") or cues.get("disaster") or cues.get("disease")
+        return "accident", f'headline "{word}" and no intentional act'
+    return None
+
+
+def _where(unit: Unit) -> str:
+    return "headline" if unit.sentence.is_title else f"sentence {unit.index}"
+
+
+def _no_candidate_reason(analysis: Analysis) -> tuple[str, str]:
+    """Why a document without candidate sentences is not an attack."""
+    victims = [s for s in analysis.sentences if s.targets]
+    hidden = [s for s in analysis.sentences if s.hidden_targets]
+    if victims:
+        return "no_violence", "a humanitarian entity is named, but no violent act against it"
+    if hidden:
+        roles = sorted({n for s in hidden for n in s.neutral})
+        return "responder_only", "humanitarian entities appear only as " + ", ".join(roles or ["bystanders"])
+    return "no_target", "no humanitarian entity is named"
+
+
+def decide(
+    analysis: Analysis,
+    scored: list[tuple[float, Unit]],
+    passing: list[Unit],
+    lex: Lexicon,
+    published: datetime | date | None,
+) -> EventDecision:
+    """Apply the event-level tests to a document whose candidates were scored.
+
+    ``scored``: every candidate with its logit, best first; ``passing``: the candidates whose calibrated
+    score reaches the threshold, best first.
+    """
+    checks: list[Check] = []
+    if not scored:
+        reason, detail = _no_candidate_reason(analysis)
+        checks.append(Check("target and violence", False, detail))
+        return EventDecision(reason, [], checks)
+    checks.append(Check("target and violence", True, f"{len(scored)} candidate sentence(s)"))
+    if not passing:
+        best = scored[0][1]
+        reason = "responder_only" if best.sentence.hidden_targets and not best.sentence.violence else "weak_evidence"
+        checks.append(Check("sentence model", False, "no candidate sentence scores above the threshold"))
+        return EventDecision(reason, [best], checks)
+    checks.append(Check("sentence model", True, f"{len(passing)} sentence(s) above the threshold"))
+
+    ref = as_date(published)
+    title = analysis.sentences[0] if analysis.sentences and analysis.sentences[0].is_title else None
+    kept: list[Unit] = []
+    rejected: list[tuple[str, str, Unit]] = []
+    for unit in passing:
+        reason, detail = _sentence_verdict(unit.sentence, lex, ref)
+        if reason == ATTACK:
+            kept.append(unit)
+        else:
+            rejected.append((reason, detail, unit))
+    if not kept:
+        reason, detail, unit = rejected[0]
+        checks.append(Check(reason, False, f"{_where(unit)}: {detail}"))
+        return EventDecision(reason, [u for _r, _d, u in rejected], checks)
+    for reason, detail, unit in rejected:
+        checks.append(Check(reason, True, f"{_where(unit)} set aside: {detail}"))
+    headline = _headline_verdict(title, lex)
+    if headline is not None and not any(u.index == 0 for u in kept):
+        reason, detail = headline
+        checks.append(Check(reason, False, detail))
+        return EventDecision(reason, kept, checks)
+    checks.append(Check("event", True, "a specific, recent, intentional act against a humanitarian target"))
+    return EventDecision(ATTACK, kept, checks)
