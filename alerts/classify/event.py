@@ -109,21 +109,36 @@ def _old_date(sent: Sentence, lex: Lexicon, published: date | None) -> date | No
     return None
 
 
-def _sentence_verdict(sent: Sentence, lex: Lexicon, published: date | None) -> tuple[str, str]:
-    """(reason, detail) for one evidence sentence: ATTACK, or the test that rejects it."""
+_MISHAP = ("accident", "disaster", "disease")
+
+
+def _mishap(cues: dict[str, str]) -> str | None:
+    """The accident, disaster or disease word among a sentence's cues, if any."""
+    return next((cues[name] for name in _MISHAP if name in cues), None)
+
+
+def _sentence_verdict(
+    sent: Sentence, lex: Lexicon, published: date | None, context: list[Sentence]
+) -> tuple[str, str]:
+    """(reason, detail) for one evidence sentence: ATTACK, or the test that rejects it.
+
+    ``context``: the sentences around it and the lead, which often give the cause of a fire or a crash
+    ("The fire was caused by a short circuit") that the evidence sentence itself does not.
+    """
     cues = _cues(sent, lex)
-    fresh = "fresh" in cues
-    if ("accident" in cues or "disaster" in cues or "disease" in cues) and not _intentional(sent, lex):
-        word = cues.get("accident") or cues.get("disaster") or cues.get("disease")
-        return "accident", f'"{word}" and no intentional act'
+    if not _intentional(sent, lex):
+        word = _mishap(cues) or next((w for s in context if (w := _mishap(_cues(s, lex)))), None)
+        if word is not None:
+            return "accident", f'"{word}" and no intentional act'
     for name in ("commemoration", "judicial", "retrospective"):
         if name in cues:
             return "historical", f'{name} cue "{cues[name]}"'
-    old = None if fresh else _old_date(sent, lex, published)
+    if "aggregate" in cues:
+        return "aggregate", f'aggregate cue "{cues["aggregate"]}"'
+    # "on Tuesday", "yesterday": a new event, whatever older date the sentence also names.
+    old = None if "fresh" in cues else _old_date(sent, lex, published)
     if old is not None:
         return "historical", f"dated {old.isoformat()}, more than {HISTORICAL_DAYS} days before publication"
-    if "aggregate" in cues and not fresh:
-        return "aggregate", f'aggregate cue "{cues["aggregate"]}"'
     return ATTACK, "a specific, recent, intentional act"
 
 
@@ -143,12 +158,12 @@ def _headline_verdict(title: Sentence | None, lex: Lexicon) -> tuple[str, str] |
     for name in ("commemoration", "retrospective", "judicial"):
         if name in cues and (targeted or name != "judicial"):
             return "historical", f'headline {name} cue "{cues[name]}"'
+    # "Attacks on health care soar, report says" names its subject in the cue itself.
     for name in ("aggregate", "aggregate_headline"):
-        if name in cues and targeted:
+        if name in cues and (targeted or name == "aggregate_headline"):
             return "aggregate", f'headline aggregate cue "{cues[name]}"'
-    harm = bool(title.violence or title.targets)  # a headline about a disaster that harmed someone
-    if harm and ("accident" in cues or "disaster" in cues or "disease" in cues) and not _intentional(title, lex):
-        word = cues.get("accident") or cues.get("disaster") or cues.get("disease")
+    word = _mishap(cues)
+    if word is not None and not _intentional(title, lex):
         return "accident", f'headline "{word}" and no intentional act'
     return None
 
@@ -198,8 +213,12 @@ def decide(
     title = analysis.sentences[0] if analysis.sentences and analysis.sentences[0].is_title else None
     kept: list[Unit] = []
     rejected: list[tuple[str, str, Unit]] = []
+    sents = analysis.sentences
+    lead = [s for s in sents[:4] if not s.is_title][:2]
     for unit in passing:
-        reason, detail = _sentence_verdict(unit.sentence, lex, ref)
+        near = [sents[j] for j in (unit.index - 1, unit.index + 1) if 0 <= j < len(sents)]
+        context = [s for s in ([title] if title else []) + lead + near if s is not unit.sentence]
+        reason, detail = _sentence_verdict(unit.sentence, lex, ref, context)
         if reason == ATTACK:
             kept.append(unit)
         else:
