@@ -215,12 +215,18 @@ def decide(
     rejected: list[tuple[str, str, Unit]] = []
     sents = analysis.sentences
     lead = [s for s in sents[:4] if not s.is_title][:2]
+    lead_ids = {id(s) for s in lead}
     for unit in passing:
         near = [sents[j] for j in (unit.index - 1, unit.index + 1) if 0 <= j < len(sents)]
         context = [s for s in ([title] if title else []) + lead + near if s is not unit.sentence]
         reason, detail = _sentence_verdict(unit.sentence, lex, ref, context)
         if reason == ATTACK:
-            kept.append(unit)
+            # Once the strongest sentences are set aside, what remains speaks for the story only from the
+            # headline or the lead: deeper down it is a quote or background of the story set aside.
+            if not rejected or unit.sentence.is_title or id(unit.sentence) in lead_ids:
+                kept.append(unit)
+            else:
+                checks.append(Check("prominence", False, f"{_where(unit)} is background to the story set aside"))
         else:
             rejected.append((reason, detail, unit))
     if not kept:
