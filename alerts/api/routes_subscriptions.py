@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -94,7 +95,7 @@ def create_subscription(body: SubscriptionIn, request: Request, ctx: Ctx) -> Sub
     except ConfirmationLimitReached as exc:
         # Every confirmation queued for the address in the last hour counts, whatever became of its
         # subscription, and nothing else does: the answer says nothing about whether it is subscribed.
-        wait = int(exc.retry_after + 0.999)
+        wait = math.ceil(exc.retry_after)
         raise ApiError(
             429,
             "rate_limited",

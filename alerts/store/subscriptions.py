@@ -19,6 +19,7 @@ CONFIRMATION_WINDOW = timedelta(hours=1)
 # First key of the two-key PostgreSQL advisory lock taken per address ("aw" + "cf"), so the lock cannot
 # collide with any other advisory lock in a shared database.
 _CONFIRMATION_LOCK_SPACE = 0x6177_6366
+_PURGE_BATCH = 1000
 
 
 class ConfirmationLimitReached(Exception):
@@ -86,7 +87,15 @@ def _reserve_confirmation(session: Session, recipient_key: str, now: datetime, p
             {"space": _CONFIRMATION_LOCK_SPACE, "id": lock_id},
         )
     start = now - CONFIRMATION_WINDOW
-    session.execute(delete(ConfirmationRequestRow).where(ConfirmationRequestRow.requested_at <= start))
+    # Expired rows of any address go in passing. SKIP LOCKED: two daemons purging at once must neither
+    # wait for nor deadlock on each other's rows (a row left over is only counted out by the time filter).
+    expired = (
+        select(ConfirmationRequestRow.id)
+        .where(ConfirmationRequestRow.requested_at <= start)
+        .limit(_PURGE_BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    session.execute(delete(ConfirmationRequestRow).where(ConfirmationRequestRow.id.in_(expired)))
     session.add(ConfirmationRequestRow(recipient_key=recipient_key, requested_at=now))
     session.flush()
     earlier = session.scalars(

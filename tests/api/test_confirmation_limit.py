@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from alerts.api import create_app
 from alerts.settings import Settings
 from alerts.store import Database, make_database
-from alerts.store.tables import OutboxRow, SubscriptionRow
+from alerts.store.tables import ConfirmationRequestRow, OutboxRow, SubscriptionRow
 from tests.api.conftest import PUBLIC_HOOK, bearer, make_settings
 from tests.delivery.conftest import FakeClock
 from tests.support.databases import migrated_database
@@ -186,3 +186,13 @@ async def test_deleting_subscriptions_does_not_reset_the_count(client: httpx.Asy
         deleted = await client.delete(f"{URL}/{created['id']}", headers=bearer(created["manage_token"]))
         assert deleted.status_code == 204
     _assert_limited(await _subscribe(client, "desk@example.org"))
+
+
+async def test_expired_counts_are_deleted(client: httpx.AsyncClient, db: Database, clock: FakeClock) -> None:
+    for target in ("a@example.org", "b@example.org", "a@example.org"):
+        assert (await _subscribe(client, target)).status_code == 201
+    clock.advance(3601)
+    assert (await _subscribe(client, "c@example.org")).status_code == 201
+    with db.session() as session:
+        kept = session.scalars(select(ConfirmationRequestRow.requested_at)).all()
+    assert kept == [clock.now]  # the table holds the last hour only, and no addresses
