@@ -62,6 +62,7 @@ CASES = [
         id="smtputf8-session-non-ascii-recipient",
     ),
 ]
+SENDER = "aidwatch — alertes sécurité <alerts@aidwatch.test>"
 TITLE = "Attaque contre un hôpital de MSF à Bunia — الهجوم على مستشفى 🚑"
 
 
@@ -97,7 +98,7 @@ async def test_raw_headers_of_confirmation_and_alert(
         settings = Settings.model_validate(
             {
                 "api": {"public_url": public_url},
-                "smtp": {"host": server.host, "port": server.port, "sender": "aidwatch <alerts@aidwatch.test>"},
+                "smtp": {"host": server.host, "port": server.port, "sender": SENDER},
                 "delivery": {"timeout": 5},
             }
         )
@@ -129,6 +130,11 @@ async def test_raw_headers_of_confirmation_and_alert(
         _check_list_headers(mail, unsubscribe)
         assert re.fullmatch(rb" <msg_[\w-]+@aidwatch>", mail.raw_header("Message-ID"))
         assert mail.raw_header("Auto-Submitted") == b" auto-generated"
+        if smtputf8:  # UTF-8 as it is (RFC 6532)
+            assert _unfold(mail.raw_header("From")).decode() == SENDER
+        else:  # the phrase RFC 2047-encoded, the address as it is
+            assert mail.raw_header("From").isascii() and b"<alerts@aidwatch.test>" in mail.raw_header("From")
+            assert mail.message["From"].addresses[0].display_name == "aidwatch — alertes sécurité"
     _check_subject(confirmation, "[aidwatch] Confirm your alert subscription", smtputf8)
     _check_subject(alert, subject_for(incident), smtputf8)
     body = confirmation.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
