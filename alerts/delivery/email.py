@@ -1,9 +1,10 @@
 """Email channel: multipart text + HTML over SMTP (aiosmtplib), with RFC 8058 one-click unsubscribe.
 
-A 5xx answer is permanent: the message fails at once, without retries (recipient refused, mailbox
-unknown, message rejected), and so does a non-ASCII address the server cannot take (no SMTPUTF8).
-Transient answers (4xx), connection problems and our own configuration faults (authentication,
-STARTTLS) are retried, so alerts survive until the server or the operator recovers.
+A 5xx answer to the recipient or the message (RCPT, DATA) is permanent: the message fails at once,
+without retries (mailbox unknown, recipient refused, message rejected), and so does a non-ASCII address
+the server cannot take (no SMTPUTF8). Transient answers (4xx), connection problems and what concerns our
+side rather than this message (the server refusing us at connect or EHLO, our sender address, our
+credentials, STARTTLS) are retried, so alerts survive until the server or the operator recovers.
 """
 
 from __future__ import annotations
@@ -143,6 +144,12 @@ class EmailChannel:
         except aiosmtplib.SMTPAuthenticationError as exc:
             # Our credentials, not the recipient: retried so alerts survive until the operator fixes them.
             return SendResult("retry", response_code=exc.code, error=f"SMTP authentication failed: {exc.message}"[:500])
+        except (aiosmtplib.SMTPConnectResponseError, aiosmtplib.SMTPHeloError, aiosmtplib.SMTPSenderRefused) as exc:
+            # Refused before any recipient was named: the server's view of us (our address, our sender),
+            # the same for every message. Retried, so nothing is lost while the operator fixes it.
+            return SendResult(
+                "retry", response_code=exc.code, error=f"SMTP {exc.code}: {' '.join(exc.message.split())}"[:500]
+            )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             refused = exc.recipients[0] if exc.recipients else None
             if refused is None:

@@ -90,6 +90,7 @@ class SmtpCase:
 
     rcpt_reply: str | None = None
     data_reply: str | None = None
+    mail_reply: str | None = None
     target: str = "desk@example.org"
     outcome: str = "failed"  # the delivery log status after the first attempt
     code: int | None = None
@@ -113,6 +114,10 @@ SMTP_CASES = [
         SmtpCase(rcpt_reply="530 5.7.0 authentication required", outcome="retry", code=530, level="WARNING"),
         id="530-auth-required-is-our-config-retried",
     ),
+    pytest.param(
+        SmtpCase(mail_reply="550 5.7.1 sender not allowed", outcome="retry", code=550, level="WARNING"),
+        id="mail-from-550-our-sender-is-our-config-retried",
+    ),
 ]
 
 
@@ -124,6 +129,7 @@ async def test_smtp_answers_permanent_fail_at_once_transient_retry(
     with smtp_server() as server:
         server.handler.rcpt_reply = case.rcpt_reply
         server.handler.data_reply = case.data_reply
+        server.handler.mail_reply = case.mail_reply
         sub = add_subscription(db, channel="email", target=case.target)
         _queue(db)
         worker = DeliveryWorker(_settings(smtp_port=server.port, max_attempts=5), db, clock=clock)

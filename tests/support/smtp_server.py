@@ -64,12 +64,22 @@ class CapturedMail:
 @dataclass
 class CapturingHandler:
     """Stores every message; ``rcpt_reply`` (e.g. "451 4.3.0 try later") refuses recipients instead,
-    ``data_reply`` (e.g. "554 5.6.0 message rejected") refuses the message after its data arrived."""
+    ``data_reply`` (e.g. "554 5.6.0 message rejected") refuses the message after its data arrived, and
+    ``mail_reply`` refuses the sender (MAIL FROM)."""
 
     messages: list[CapturedMail] = field(default_factory=list)
     rcpt_reply: str | None = None
+    mail_reply: str | None = None
     data_reply: str | None = None
     condition: threading.Condition = field(default_factory=threading.Condition)
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        """Accept or refuse the sender."""
+        if self.mail_reply:
+            return self.mail_reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         """Accept or refuse one recipient."""
