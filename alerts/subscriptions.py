@@ -1,7 +1,8 @@
 """Subscription filters, matching and alert queueing, digest scheduling, and the operators' table.
 
 ``queue_alerts`` is called by ingest inside the transaction that creates or updates an incident, so an
-incident version and its outbox rows are committed together or not at all (DESIGN.md section 2).
+incident version and its outbox rows are committed together or not at all: no alert is lost, and none
+announces an incident version that was rolled back.
 """
 
 from __future__ import annotations
