@@ -73,6 +73,8 @@ class ApiSettings(_Section):
     admin_token: str = ""
     private_incidents: bool = False
     subscriptions_per_hour: int = Field(default=20, ge=1)
+    # Confirmation emails one address can receive per hour, however many clients ask (anti mail bombing).
+    confirmations_per_hour: int = Field(default=5, ge=1)
     max_body_bytes: int = Field(default=65536, ge=1024)
 
     @field_validator("listen")

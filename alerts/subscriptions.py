@@ -1,17 +1,21 @@
 """Subscription filters, matching and alert queueing, digest scheduling, and the operators' table.
 
 ``queue_alerts`` is called by ingest inside the transaction that creates or updates an incident, so an
-incident version and its outbox rows are committed together or not at all (DESIGN.md section 2).
+incident version and its outbox rows are committed together or not at all: no alert is lost, and none
+announces an incident version that was rolled back.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -138,6 +142,26 @@ class DigestSpec:
         anchor_utc = anchor.astimezone(UTC)
         steps = (after.astimezone(UTC) - anchor_utc) // step + 1
         return anchor_utc + steps * step
+
+
+def recipient_key(address: str) -> str:
+    """The key confirmation emails are counted under: one per mailbox, however the address is spelled.
+
+    Case is ignored in both parts (RFC 5321 leaves the local part's case to the server; in practice no
+    mail system tells "Desk" from "desk"), the domain is compared in its ASCII (IDNA) form, Unicode in
+    the local part is NFKC-folded, and a subaddress ("desk+tag@") counts as its mailbox, because nearly
+    every provider delivers those to the same inbox. Returned as a SHA-256 hex digest: the limit table
+    stores no addresses.
+    """
+    text = address.strip()
+    try:
+        info = validate_email(text, check_deliverability=False)
+        local, domain = info.local_part, info.ascii_domain
+    except EmailNotValidError:  # the API validates first; never fail the count on an odd address
+        local, _, domain = text.rpartition("@")
+    local = unicodedata.normalize("NFKC", local).casefold().split("+", 1)[0]
+    normalised = f"{local}@{domain.lower().rstrip('.')}"
+    return hashlib.sha256(normalised.encode()).hexdigest()
 
 
 def _dedupe_alert(subscription_id: str, incident: Incident) -> str:

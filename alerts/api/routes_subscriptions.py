@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -27,8 +28,8 @@ from alerts.api.security import (
 )
 from alerts.delivery.ssrf import UnsafeTarget, check_target
 from alerts.store import subscriptions as store
-from alerts.store.subscriptions import SubscriptionView
-from alerts.subscriptions import Filters
+from alerts.store.subscriptions import ConfirmationLimitReached, SubscriptionView
+from alerts.subscriptions import Filters, recipient_key
 
 router = APIRouter(prefix="/api/v1/subscriptions", tags=["subscriptions"], responses=ERROR_RESPONSES)
 Ctx = Annotated[ApiContext, Depends(get_context)]
@@ -51,7 +52,8 @@ def _authorized(ctx: ApiContext, request: Request, subscription_id: str) -> Subs
 
 @router.post("", status_code=201, response_model=SubscriptionCreated, summary="Create a subscription")
 def create_subscription(body: SubscriptionIn, request: Request, ctx: Ctx) -> SubscriptionCreated:
-    """Email subscriptions start ``pending_confirmation`` (a confirmation email is queued); webhooks start active."""
+    """Email subscriptions start ``pending_confirmation`` (a confirmation email is queued, at most
+    ``api.confirmations_per_hour`` per address); webhooks start active."""
     address = client_address(request)
     wait = ctx.limiter.hit(address)
     if wait is not None:
@@ -82,7 +84,25 @@ def create_subscription(body: SubscriptionIn, request: Request, ctx: Ctx) -> Sub
         "signing_secret": secret,
         "client_address": address[:64],
     }
-    view = store.create_subscription(ctx.db, values, ctx.clock())
+    try:
+        view = store.create_subscription(
+            ctx.db,
+            values,
+            ctx.clock(),
+            recipient_key=recipient_key(body.target) if body.channel == "email" else None,
+            confirmations_per_hour=ctx.settings.api.confirmations_per_hour,
+        )
+    except ConfirmationLimitReached as exc:
+        # Every confirmation queued for the address in the last hour counts, whatever became of its
+        # subscription, and nothing else does: the answer says nothing about whether it is subscribed.
+        wait = math.ceil(exc.retry_after)
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"too many confirmation emails to this address; try again in {wait} s",
+            "target",
+            headers={"Retry-After": str(wait)},
+        ) from None
     return SubscriptionCreated(id=view.id, status=view.status, manage_token=token, signing_secret=secret)
 
 

@@ -1,10 +1,12 @@
 """Webhook channel: Standard Webhooks signatures, httpx, one attempt per call.
 
-Status handling (DESIGN.md section 6): 2xx is success; 410 Gone disables the subscription; everything
-else, including 3xx (redirects are not followed: point the subscription at the final URL) and other 4xx,
-is retried with backoff up to ``max_attempts``. We retry 4xx on purpose: a receiver answering 404 or 401
-is usually misconfigured for a while, and silently dropping the alert (or, worse, counting it as
-delivered) is what this project exists to avoid.
+Status handling: 2xx is success; 410 Gone disables the subscription; a target that fails the address
+check fails at once; everything else, including 3xx (redirects are not followed: point the subscription
+at the final URL) and other 4xx, is retried with backoff up to ``max_attempts``. We retry 4xx on purpose,
+unlike SMTP 5xx: a receiver answering 404 or 401 is usually misconfigured for a while (a redeploy, a
+rotated credential), whereas a mail server's 5xx is its final word on that recipient. Silently dropping
+the alert (or, worse, counting it as delivered) is what this project exists to avoid; the worker logs
+every failed attempt, so a misconfigured receiver shows up in the daemon's log at once.
 """
 
 from __future__ import annotations

@@ -200,14 +200,20 @@ class DeliveryWorker:
             duration_ms = int((time.monotonic() - started) * 1000)
         now = self.clock()
         attempts = item.attempts + 1
-        status, next_at, disable = result.outcome, None, None
+        max_attempts = self.settings.delivery.max_attempts
+        status, next_at, disable, error = result.outcome, None, None, result.error
         if status == "gone":
             status, disable = "failed", result.error or "410 Gone"
+            error = f"permanent, subscription disabled: {result.error or '410 Gone'}"
+        elif status == "failed":
+            error = f"permanent, not retried: {result.error or 'refused'}"
         elif status == "retry":
-            if attempts >= self.settings.delivery.max_attempts:
+            if attempts >= max_attempts:
                 status = "failed"
+                error = f"gave up after {attempts} attempts: {result.error or 'no answer'}"
             else:
                 next_at = now + timedelta(seconds=self.backoff(attempts, result.retry_after))
+        self._log_outcome(item, status, attempts, error, next_at, now)
         try:
             await asyncio.to_thread(
                 finish_attempt,
@@ -217,7 +223,7 @@ class DeliveryWorker:
                 now=now,
                 status=status,
                 response_code=result.response_code,
-                error=result.error,
+                error=error,
                 duration_ms=duration_ms,
                 next_attempt_at=next_at,
                 disable_reason=disable,
@@ -225,3 +231,35 @@ class DeliveryWorker:
         except Exception:  # unrecorded: the claim expires and the row is tried again (same webhook-id)
             log.exception("cannot record delivery of outbox row %s", item.outbox_id)
         metrics.DELIVERIES.labels(item.channel, status).inc()
+
+    def _log_outcome(
+        self,
+        item: ClaimedMessage,
+        status: str,
+        attempts: int,
+        error: str | None,
+        next_at: datetime | None,
+        now: datetime,
+    ) -> None:
+        """One line per failed attempt: a warning while it will be retried, an error when it is final.
+
+        Without these the only trace of an unreachable mail server or receiver was the delivery log.
+        One line, no traceback: the error text is all an operator needs, and it repeats per attempt.
+        """
+        if status == "delivered":
+            return
+        # Servers answer with multi-line texts; a log line must stay one line.
+        reason = " ".join((error or "unknown error").split())
+        where = f"subscription {item.subscription_id} channel {item.channel} message {item.message_id}"
+        if status == "retry" and next_at is not None:
+            wait = (next_at - now).total_seconds()
+            log.warning(
+                "delivery attempt %d/%d failed, %s, retry in %.0f s: %s",
+                attempts,
+                self.settings.delivery.max_attempts,
+                where,
+                wait,
+                reason,
+            )
+        else:
+            log.error("delivery failed for good after %d attempt(s), %s: %s", attempts, where, reason)

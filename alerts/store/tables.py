@@ -221,6 +221,25 @@ class DeliveryAttemptRow(Base):
     duration_ms: Mapped[int | None]
 
 
+class ConfirmationRequestRow(Base):
+    """One confirmation email queued for an address, kept for an hour to limit confirmations per address.
+
+    The address is stored only as the hash of its normalised form (``alerts.subscriptions.recipient_key``),
+    and rows are counted whatever became of their subscription, so deleting one does not reset the count.
+    """
+
+    __tablename__ = "confirmation_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    recipient_key: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_confirmation_requests_key_time", "recipient_key", "requested_at"),
+        Index("ix_confirmation_requests_time", "requested_at"),
+    )
+
+
 class MetaRow(Base):
     """Small key/value facts about this installation (e.g. the secret that signs confirmation links)."""
 
@@ -233,6 +252,7 @@ class MetaRow(Base):
 __all__ = [
     "ArticleRow",
     "Base",
+    "ConfirmationRequestRow",
     "DeliveryAttemptRow",
     "FeedRow",
     "IncidentRow",

@@ -88,13 +88,16 @@ async def test_double_opt_in_then_alert_then_one_click_unsubscribe(
     # Now alerts flow, with the facts and the RFC 8058 headers.
     assert _queue(db, 2) == 1
     assert await worker.run_once() == 1
-    alert = smtp.handler.wait_for(2)[1].message
+    alert_mail = smtp.handler.wait_for(2)[1]
+    alert = alert_mail.message
     assert alert["Subject"] == (
         "[aidwatch] health: Gunmen attack MSF clinic number 2 (Congo, The Democratic Republic of the)"
     )
     assert alert.get_body(("html",)) is not None
     assert "Bunia" in alert.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     unsubscribe_url = alert["List-Unsubscribe"].strip("<>")
+    # As received: the plain <URL> a mail client's unsubscribe button reads (RFC 2369), no encoded-words.
+    assert alert_mail.raw_header("List-Unsubscribe").strip() == f"<{unsubscribe_url}>".encode()
     assert alert["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
     # A GET (a mail scanner's prefetch) only shows a button.

@@ -34,6 +34,25 @@ class CapturedMail:
     tls: bool = False
     login: str | None = None
 
+    def raw_header(self, name: str) -> bytes:
+        """The field ``name`` exactly as received: the bytes after "Name:", folding (CRLF + space) kept.
+
+        Tests of header syntax read this rather than the parsed message, because a parser decodes
+        RFC 2047 encoded-words that mail clients reading ``List-Unsubscribe`` do not.
+        """
+        head = self.raw.split(b"\r\n\r\n", 1)[0]
+        lines = iter(head.split(b"\r\n"))
+        for line in lines:
+            field_name, colon, value = line.partition(b":")
+            if colon and field_name.decode("ascii", "replace").lower() == name.lower():
+                found = [value]
+                for more in lines:
+                    if more[:1] not in (b" ", b"\t"):
+                        break
+                    found.append(more)
+                return b"\r\n".join(found)
+        raise AssertionError(f"no {name} header in the message as received")
+
     @property
     def message(self) -> EmailMessage:
         """The parsed message (modern policy)."""
@@ -44,11 +63,23 @@ class CapturedMail:
 
 @dataclass
 class CapturingHandler:
-    """Stores every message; ``rcpt_reply`` (e.g. "451 4.3.0 try later") refuses recipients instead."""
+    """Stores every message; ``rcpt_reply`` (e.g. "451 4.3.0 try later") refuses recipients instead,
+    ``data_reply`` (e.g. "554 5.6.0 message rejected") refuses the message after its data arrived, and
+    ``mail_reply`` refuses the sender (MAIL FROM)."""
 
     messages: list[CapturedMail] = field(default_factory=list)
     rcpt_reply: str | None = None
+    mail_reply: str | None = None
+    data_reply: str | None = None
     condition: threading.Condition = field(default_factory=threading.Condition)
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        """Accept or refuse the sender."""
+        if self.mail_reply:
+            return self.mail_reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         """Accept or refuse one recipient."""
@@ -59,6 +90,8 @@ class CapturingHandler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         """Capture the message."""
+        if self.data_reply:
+            return self.data_reply
         login = session.auth_data.login.decode() if getattr(session, "auth_data", None) else None
         # STARTTLS sessions record it in session.ssl; implicit TLS shows only on the transport.
         tls = session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None
@@ -141,16 +174,20 @@ def _authenticator(credentials: tuple[str, str]) -> Any:
 
 @contextmanager
 def smtp_server(
-    security: str = "none", credentials: tuple[str, str] | None = None, port: int | None = None
+    security: str = "none",
+    credentials: tuple[str, str] | None = None,
+    port: int | None = None,
+    smtputf8: bool = False,
 ) -> Iterator[SmtpServer]:
     """Run an aiosmtpd server in its own thread for the duration of the block.
 
     ``security`` is "none", "starttls" (STARTTLS required before MAIL) or "tls" (implicit TLS);
     ``credentials`` makes AUTH mandatory with that login and password; ``port`` (default: a free one)
-    lets a test start the server where a daemon already tries to send.
+    lets a test start the server where a daemon already tries to send; ``smtputf8`` advertises SMTPUTF8
+    (non-ASCII addresses and raw UTF-8 headers).
     """
     handler = CapturingHandler()
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {"enable_SMTPUTF8": smtputf8}
     client_tls = None
     if security != "none":
         server_tls, client_tls = self_signed_tls()
