@@ -25,6 +25,10 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEED = SHARED / "seed" / "000_c6cb496dab8ea76f.txt"
 DEV = SHARED / "corpus" / "dev.jsonl"
 SECOND_OUTLET = Path(__file__).parent / "fixtures" / "articles" / "herat_second_outlet.txt"
+NEWS_SET = Path(__file__).parent / "data" / "news" / "en.jsonl"
+# The project's own news set: a bombing whose toll rises while hospitals struggle and the UN condemns it.
+# Hospitals and the UN are responders and speakers there, never targets: it must raise no alert.
+RESPONDER_ONLY_ID = "en-004"
 HEADLINE = "UN compound in Herat attacked as Taliban fighters advance"
 POLL_BUDGET = 45.0  # poll interval (2 s) + article fetch + classification + delivery, with CI slack
 
@@ -87,6 +91,13 @@ def test_herat_report_becomes_one_alert_in_each_channel(
 ) -> None:
     base = "/e2e-herat"
     negatives = negative_articles(4)
+    responder_story = next(
+        row
+        for line in NEWS_SET.read_text(encoding="utf-8").splitlines()
+        if (row := json.loads(line))["id"] == RESPONDER_ONLY_ID
+    )
+    assert "hospitals struggle and UN condemns attack" in responder_story["title"]
+    negatives.append(responder_story)
     items: list[tuple[str, str]] = []
     for n, row in enumerate(negatives):
         path = f"{base}/news-{n}.html"

@@ -172,16 +172,23 @@ def _where(unit: Unit) -> str:
     return "headline" if unit.sentence.is_title else f"sentence {unit.index}"
 
 
-def _no_candidate_reason(analysis: Analysis) -> tuple[str, str]:
-    """Why a document without candidate sentences is not an attack."""
-    victims = [s for s in analysis.sentences if s.targets]
-    hidden = [s for s in analysis.sentences if s.hidden_targets]
-    if victims:
-        return "no_violence", "a humanitarian entity is named, but no violent act against it"
-    if hidden:
-        roles = sorted({n for s in hidden for n in s.neutral})
-        return "responder_only", "humanitarian entities appear only as " + ", ".join(roles or ["bystanders"])
-    return "no_target", "no humanitarian entity is named"
+def _no_candidate_reason(analysis: Analysis, lex: Lexicon) -> tuple[str, str]:
+    """Why a document without candidate sentences is not an attack.
+
+    Only the headline and lead are scanned for violence here: most documents end this way, and a
+    full scan of every sentence would cost more than classifying them.
+    """
+    victims = any(s.targets for s in analysis.sentences)
+    hidden = sorted({n for s in analysis.sentences if s.hidden_targets for n in s.neutral})
+    if not victims and not hidden:
+        return "no_target", "no humanitarian entity is named"
+    top = [s for s in analysis.sentences[:4]]
+    violent = any(ensure_violence(s, lex) for s in top)
+    if violent and hidden:
+        return "responder_only", "the violence is elsewhere; humanitarian entities appear only as " + ", ".join(hidden)
+    if violent:
+        return "responder_only", "the violence in the headline and lead is not against the humanitarian entity named"
+    return "no_violence", "a humanitarian entity is named, but no violent act against it"
 
 
 def decide(
@@ -198,13 +205,17 @@ def decide(
     """
     checks: list[Check] = []
     if not scored:
-        reason, detail = _no_candidate_reason(analysis)
+        reason, detail = _no_candidate_reason(analysis, lex)
         checks.append(Check("target and violence", False, detail))
         return EventDecision(reason, [], checks)
     checks.append(Check("target and violence", True, f"{len(scored)} candidate sentence(s)"))
     if not passing:
         best = scored[0][1]
-        reason = "responder_only" if best.sentence.hidden_targets and not best.sentence.violence else "weak_evidence"
+        reason = "weak_evidence"
+        if best.sentence.hidden_targets or best.sentence.neutral:
+            reason = "responder_only"
+        elif _mishap(_cues(best.sentence, lex)) and not _intentional(best.sentence, lex):
+            reason = "accident"
         checks.append(Check("sentence model", False, "no candidate sentence scores above the threshold"))
         return EventDecision(reason, [best], checks)
     checks.append(Check("sentence model", True, f"{len(passing)} sentence(s) above the threshold"))
