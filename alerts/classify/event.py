@@ -117,9 +117,7 @@ def _mishap(cues: dict[str, str]) -> str | None:
     return next((cues[name] for name in _MISHAP if name in cues), None)
 
 
-def _sentence_verdict(
-    sent: Sentence, lex: Lexicon, published: date | None, context: list[Sentence]
-) -> tuple[str, str]:
+def _sentence_verdict(sent: Sentence, lex: Lexicon, published: date | None, context: list[Sentence]) -> tuple[str, str]:
     """(reason, detail) for one evidence sentence: ATTACK, or the test that rejects it.
 
     ``context``: the sentences around it and the lead, which often give the cause of a fire or a crash
