@@ -226,7 +226,7 @@ class FeedSpider(scrapy.Spider):
     def _feed_failed(
         self, feed: FeedState, error: str, *, http_status: int | None = None, retry_after: float | None = None
     ) -> None:
-        log.info("feed %s failed: %s", feed.id, error)
+        log.warning("feed %s failed: %s (%s)", feed.id, error, _origin(feed.url))
         self.tracker.feed_polled(
             PollResult(feed.id, "error", http_status=http_status, error=error, retry_after_seconds=retry_after)
         )
@@ -250,6 +250,14 @@ def describe_failure(failure: Failure) -> str:
         return str(exc) or "request ignored"
     message = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {message}"[:500] if message else type(exc).__name__
+
+
+def _origin(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url[:100]
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url[:100]
 
 
 def _page_text(response: TextResponse) -> str | None:
