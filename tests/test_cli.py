@@ -167,7 +167,7 @@ def stderr_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
         ),
         pytest.param(
             lambda s, port: s.route("/cli-fail/page.html", body=b"<html><body>hello</body></html>"),
-            ["not"],
+            ["not a feed"],
             id="not-a-feed",
         ),
         pytest.param(
