@@ -19,6 +19,7 @@ Two parts, because a check is only as good as the connection that follows it:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 from typing import Any, Self
@@ -125,7 +126,10 @@ class CheckingResolver:
 
     def trust(self, hosts: Iterable[str]) -> None:
         """Let these names resolve to any address (the hosts of the operator's feed URLs)."""
-        self.trusted_hosts.update(_bare(host) for host in hosts)
+        for host in hosts:
+            self.trusted_hosts.add(_bare(host))
+            with contextlib.suppress(UnicodeError):  # connections ask for an international name in ASCII
+                self.trusted_hosts.add(_bare(host).encode("idna").decode("ascii"))
 
     def resolveHostName(
         self,
