@@ -1,6 +1,6 @@
 """Webhook channel: Standard Webhooks signatures, httpx, one attempt per call.
 
-Status handling (DESIGN.md section 6): 2xx is success; 410 Gone disables the subscription; everything
+Status handling (docs/api.md, webhooks): 2xx is success; 410 Gone disables the subscription; everything
 else, including 3xx (redirects are not followed: point the subscription at the final URL) and other 4xx,
 is retried with backoff up to ``max_attempts``. We retry 4xx on purpose: a receiver answering 404 or 401
 is usually misconfigured for a while, and silently dropping the alert (or, worse, counting it as
