@@ -347,3 +347,17 @@ async def test_the_address_policy(url: str, problem: str | None) -> None:
         return
     with pytest.raises(UnsafeTarget, match=problem):
         check_target(url)
+
+
+async def test_a_link_whose_host_does_not_resolve_is_a_plain_fetch_failure(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """Not a refusal: the entry keeps its summary, as for any page that cannot be fetched."""
+    link = "http://no-such-host.invalid/report"
+    db = database(tmp_path / "aidwatch.db")
+    add_feeds(db, {"dns": feed_server.feed("/policy/dns/feed.xml", rss([(link, "dns ATTACK")]))})
+
+    summary = await crawl(db)
+
+    assert summary.failed == 0 and feed_row(db, "dns").last_status == "ok"
+    assert stored_texts(db) == {link: "Summary of dns ATTACK"}
