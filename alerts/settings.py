@@ -153,6 +153,7 @@ class DeliverySettings(_Section):
     """The outbox worker."""
 
     max_attempts: int = Field(default=8, ge=1, le=100)
+    # Off: webhooks and the crawler's fetches of what feeds link to go to public addresses only (alerts.netpolicy).
     allow_private_networks: bool = False
     poll_interval: Duration = 1.0
     backoff_base: Duration = 30.0

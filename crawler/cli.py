@@ -1,4 +1,4 @@
-"""The ``aidwatch`` command line (DESIGN.md section 3)."""
+"""aidwatch: alerts on attacks on humanitarian sites and staff, from news feeds."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from alerts.settings import Settings, SettingsError, load_settings
 from alerts.store.engine import Database
@@ -88,9 +89,13 @@ def _main(argv: Sequence[str] | None) -> int:
         try:
             with asyncio.Runner(loop_factory=lambda: loop) as runner:
                 if args.command == "serve":
-                    from crawler.daemon import serve
+                    from crawler.daemon import StartupError, serve
 
-                    code = runner.run(serve(settings))
+                    try:
+                        code = runner.run(serve(settings))
+                    except StartupError as exc:
+                        print(f"aidwatch: {exc}", file=sys.stderr)
+                        return 1
                     _exit_now(code)
                 return runner.run(_crawl(settings, args.feed, args.json))
         finally:
@@ -176,7 +181,7 @@ async def _crawl(settings: Settings, feed_id: str | None, as_json: bool) -> int:
         for key, value in summary.as_json().items():
             print(f"{key:>18}: {value}")
     db.dispose()
-    return 0
+    return 1 if summary.failed else 0  # each failed feed was logged, one line each
 
 
 def _db(settings: Settings, action: str, target_url: str | None) -> int:
@@ -184,26 +189,67 @@ def _db(settings: Settings, action: str, target_url: str | None) -> int:
         _database(settings)
         print("database is up to date")
         return 0
-    from alerts.settings import StorageSettings
     from alerts.store import make_database
     from alerts.store.copy import CopyError, copy_database
 
     if not target_url:
         print("aidwatch: db copy needs --to URL (the target database)", file=sys.stderr)
         return 2
+    shown = _hide_password(target_url)
     try:
-        url = StorageSettings(url=target_url).url
+        target = _target_database(target_url)
     except ValueError as exc:
-        print(f"aidwatch: --to: {exc}", file=sys.stderr)
+        print(f"aidwatch: --to {shown}: {exc}", file=sys.stderr)
         return 2
     try:
-        copied = copy_database(make_database(settings.storage.url), make_database(url))
+        copied = copy_database(make_database(settings.storage.url), target)
     except CopyError as exc:
         print(f"aidwatch: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the target cannot be reached, refuses us, ...: one line, not a traceback
+        logging.getLogger("aidwatch").debug("db copy failed", exc_info=True)
+        print(f"aidwatch: db copy to {shown} failed: {_one_line(exc)}", file=sys.stderr)
         return 1
     for table, rows in copied.items():
         print(f"{table:>20}: {rows} rows")
     return 0
+
+
+def _target_database(url: str) -> Database:
+    """The database ``db copy --to`` names; ``ValueError`` with a one-line reason when the URL is unusable."""
+    from pydantic import ValidationError
+
+    from alerts.settings import StorageSettings
+    from alerts.store import make_database
+
+    try:
+        urlsplit(url).port  # noqa: B018 (parsing the port is the check)
+    except ValueError as exc:
+        raise ValueError(f"the port is not a number from 0 to 65535 ({exc})") from None
+    try:
+        normalised = StorageSettings(url=url).url
+    except ValidationError as exc:  # its message is several lines with a link to pydantic's site
+        raise ValueError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    try:
+        return make_database(normalised)
+    except Exception as exc:  # SQLAlchemy's URL parser: no host part, an unknown driver...
+        raise ValueError(f"not a usable database URL: {_one_line(exc)}") from None
+
+
+def _hide_password(url: str) -> str:
+    """``url`` with the password of its user part replaced by ``***`` (error messages end up in logs)."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, location = rest.rpartition("@")
+    if not sep or not at or ":" not in userinfo:
+        return url
+    return f"{scheme}://{userinfo.partition(':')[0]}:***@{location}"
+
+
+def _one_line(exc: BaseException) -> str:
+    """The first line of an exception's message, without SQLAlchemy's "(Background on this error...)"."""
+    text = str(exc).split("(Background on this error", 1)[0].strip()
+    first = text.splitlines()[0].strip() if text else ""
+    return first[:300] or type(exc).__name__
 
 
 def _when(moment: datetime | None) -> str:
@@ -215,7 +261,8 @@ def _feeds(settings: Settings) -> int:
 
     db = _database(settings)
     rows = list_feeds(db, include_disabled=True)
-    header = f"{'id':<28} {'status':<13} {'errors':>6} {'last poll (UTC)':<19}  {'next due (UTC)':<19}  last error"
+    # Upper-case headers, as in `aidwatch subscriptions`.
+    header = f"{'ID':<28} {'STATUS':<13} {'ERRORS':>6} {'LAST POLL (UTC)':<19}  {'NEXT DUE (UTC)':<19}  LAST ERROR"
     print(header)
     for feed in rows:
         status = (feed.last_status or "never") if feed.enabled else "disabled"

@@ -31,6 +31,26 @@ from crawler.schedule import Ticker
 log = logging.getLogger("aidwatch.daemon")
 
 
+class StartupError(Exception):
+    """The daemon cannot start (the API's port is taken, the feed list is unusable); the message is one line."""
+
+
+def bind_api_socket(listen: str) -> socket.socket:
+    """The API's listening socket, bound now: a busy port stops the start-up before anything else runs."""
+    host, _, port = listen.rpartition(":")
+    host = host.strip("[]")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: restarts reuse the port
+        sock.bind((host, int(port)))
+    except OSError as exc:
+        sock.close()
+        raise StartupError(f"cannot listen on {listen}: {exc.strerror or exc}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
 class _EmbeddedServer(uvicorn.Server):
     """uvicorn on the daemon's own loop; the daemon handles signals, not uvicorn.
 
@@ -115,7 +135,15 @@ def release_dead_holders(db: Database) -> tuple[int, int]:
 
 
 async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> int:
-    """Run until SIGTERM/SIGINT; returns the process exit code."""
+    """Run until SIGTERM/SIGINT; returns the process exit code. Raises :class:`StartupError` if it cannot start."""
+    listener = bind_api_socket(settings.api.listen)
+    try:
+        return await _serve(settings, listener, ready)
+    finally:
+        listener.close()
+
+
+async def _serve(settings: Settings, listener: socket.socket, ready: asyncio.Event | None) -> int:
     db = make_database(settings.storage.url, echo=settings.storage.echo)
     await asyncio.to_thread(upgrade, db)
     feeds_freed, rows_freed = await asyncio.to_thread(release_dead_holders, db)
@@ -128,7 +156,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> in
     ticker = Ticker(settings, db, poll)
     await asyncio.to_thread(ticker.watcher.sync, db)
     if ticker.watcher.last_error:
-        raise SystemExit(f"aidwatch: {ticker.watcher.last_error}")
+        raise StartupError(ticker.watcher.last_error)
     # Build the classifier (gazetteer, lexicons: seconds) before the first crawl, so that cost neither
     # delays the first alert nor holds up a shutdown that arrives while a worker thread is building it.
     await asyncio.to_thread(get_classifier, settings.classifier.threshold)
@@ -162,7 +190,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> in
 
     worker = DeliveryWorker(settings, db)
     scheduler.start()
-    server_task = asyncio.create_task(server.serve(), name="api")
+    server_task = asyncio.create_task(server.serve(sockets=[listener]), name="api")
     worker_task = asyncio.create_task(worker.run(stop), name="delivery")
     await ticker.tick()
     while not server.started and not server_task.done():

@@ -8,6 +8,7 @@ and a 304 goes straight to the spider, which then parses nothing.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -18,10 +19,15 @@ from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.http import Response
+from scrapy.http.request import NO_CALLBACK
 from scrapy.robotstxt import RobotParser
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 from alerts.models import FeedState
+
+log = logging.getLogger(__name__)
 
 FEED_META = "aidwatch_feed"  # request.meta key: the FeedState a request polls
 RETRY_AFTER_META = "aidwatch_retry_after"  # request.meta key: seconds the server asked us to wait
@@ -77,22 +83,42 @@ class ConditionalGetMiddleware:
 
 
 class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """Scrapy's robots.txt middleware with parsed files kept across crawls for an hour.
+    """Scrapy's robots.txt middleware with parsed files kept across crawls for an hour, and quiet failures.
 
     Every tick builds a fresh Crawler, and the stock middleware would fetch robots.txt again on
-    every poll: one extra request per feed, doubling the cost of a 304 poll.
+    every poll: one extra request per feed, doubling the cost of a 304 poll. When robots.txt cannot be
+    fetched, the stock middleware logs a 75-line traceback; the page request that follows fails the same
+    way and is reported once, on its feed, so here the robots.txt failure is one debug line.
     """
 
     TTL_SECONDS = 3600.0
     _cache: ClassVar[dict[str, tuple[float, RobotParser]]] = {}
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
-        """The cached parser for the request's host while fresh, else Scrapy's (then cached)."""
-        netloc = urlparse_cached(request).netloc
+        """The cached parser for the request's host while fresh, else fetched (then cached)."""
+        url = urlparse_cached(request)
+        netloc = url.netloc
         cached = self._cache.get(netloc)
         if cached is not None and time.monotonic() - cached[0] < self.TTL_SECONDS:
             self._parsers.setdefault(netloc, cached[1])
-        parser = await super().robot_parser(request)
+        if netloc not in self._parsers:
+            self._parsers[netloc] = Deferred()
+            robots_request = Request(
+                f"{url.scheme}://{netloc}/robots.txt",
+                priority=self.DOWNLOAD_PRIORITY,
+                meta={"dont_obey_robotstxt": True},
+                callback=NO_CALLBACK,
+            )
+            try:
+                response = await self.crawler.engine.download_async(robots_request)
+                await self._parse_robots(response, netloc, request)
+            except Exception as exc:  # allowed, as Scrapy does; the page request reports the failure
+                log.debug("robots.txt of %s not fetched: %s", netloc, " ".join(str(exc).split()) or type(exc).__name__)
+                self._robots_error(exc, netloc)
+            self._stats.inc_value("robotstxt/request_count")
+        parser = self._parsers[netloc]
+        if isinstance(parser, Deferred):
+            parser = await maybe_deferred_to_future(parser)
         if parser is not None and (cached is None or cached[1] is not parser):
             if hasattr(parser, "spider"):
                 parser.spider = None  # do not keep this crawl's spider alive through the cache

@@ -27,7 +27,7 @@ RECORD_BATCH = 500  # polls recorded per transaction at most
 
 @dataclass(slots=True)
 class CrawlSummary:
-    """What one crawl did: the ``aidwatch crawl --json`` counters (DESIGN.md section 3)."""
+    """What one crawl did: the ``aidwatch crawl --json`` counters (README, command line)."""
 
     feeds: int = 0
     not_modified: int = 0
@@ -52,6 +52,7 @@ class PollTracker:
         self._results: dict[str, PollResult] = {}
         self._pending: dict[str, int] = {}
         self._ingest_errors: dict[str, list[str]] = {}
+        self._refusals: dict[str, list[str]] = {}
         self._done: set[str] = set()
         self._queue: list[PollResult] = []
         self._flusher: asyncio.Future[None] | None = None
@@ -77,15 +78,27 @@ class PollTracker:
         self._pending[feed_id] = self._pending.get(feed_id, 0) - 1
         self._maybe_finish(feed_id)
 
+    def article_refused(self, feed_id: str, reason: str) -> None:
+        """One article link of ``feed_id`` was refused by the address policy (its entry is dropped)."""
+        self._refusals.setdefault(feed_id, []).append(reason)
+        self._pending[feed_id] = self._pending.get(feed_id, 0) - 1
+        self._maybe_finish(feed_id)
+
     def _maybe_finish(self, feed_id: str) -> None:
         result = self._results.get(feed_id)
         if result is None or self._pending.get(feed_id, 0) > 0 or feed_id in self._done:
             return
         errors = self._ingest_errors.get(feed_id)
+        refusals = self._refusals.get(feed_id)
         if errors and result.status != "error":
             # Not "ok": the validators must not advance past entries that were not stored.
             result.status = "error"
             result.error = f"{len(errors)} new entries could not be stored: {errors[0]}"
+        elif refusals and result.status != "error":
+            # An error the operator sees in `aidwatch feeds`: the feed links to places it must not.
+            result.status = "error"
+            more = f" (and {len(refusals) - 1} more)" if len(refusals) > 1 else ""
+            result.error = f"article link {refusals[0]}{more}"
         self._finish(result)
 
     def _finish(self, result: PollResult) -> None:

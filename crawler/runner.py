@@ -1,6 +1,6 @@
 """Run one crawl of a list of feeds in-process, on the running asyncio loop; stop it within a bound.
 
-A fresh Crawler per call (~20-25 ms, no leak; DESIGN.md section 8) keeps each tick independent:
+A fresh Crawler per call (~20-25 ms, no leak) keeps each tick independent:
 a long-lived spider would only wake on Scrapy's 5 s heartbeat.
 """
 

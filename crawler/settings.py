@@ -18,14 +18,14 @@ SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 TWISTED_REACTOR = ASYNCIO_REACTOR
-# Both servers listen on a port; the remote-control one executes code sent to it (DESIGN.md section 8).
+# Both servers listen on a port; the remote-control one executes code sent to it.
 REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 USER_AGENT = "aidwatch/0.1 (+https://github.com/aidwatch/aidwatch; humanitarian incident alerts)"
 ROBOTSTXT_OBEY = True
 # The RFC 2616 cache serves feeds without polling them and drops validators: our middleware does
-# conditional GET instead (DESIGN.md section 8).
+# conditional GET instead.
 HTTPCACHE_ENABLED = False
 COOKIES_ENABLED = False
 # Failing feeds back off through our own schedule (storage computes next_poll_at); Scrapy's
@@ -48,12 +48,24 @@ LOG_LEVEL = "INFO"
 LOGSTATS_INTERVAL = 0.0
 STATS_DUMP = False
 
-# Scrapy's HTTP/1.1 handler, plus a way to cut in-flight downloads when the daemon stops.
+# Scrapy's HTTP/1.1 handler, plus a way to cut in-flight downloads when the daemon stops. Nothing else:
+# a feed entry linking to file:///etc/passwd or s3:// must find no handler.
 DOWNLOAD_HANDLERS = {
     "http": "crawler.middlewares.AbortableHTTPDownloadHandler",
     "https": "crawler.middlewares.AbortableHTTPDownloadHandler",
+    "data": None,
+    "file": None,
+    "ftp": None,
+    "s3": None,
 }
+# Article links, redirects and their robots.txt must go to public addresses (crawler.fetchpolicy); the
+# setting below is fed by [delivery] allow_private_networks. A proxy from http_proxy would resolve names
+# beyond the policy's reach, so none is used.
+AIDWATCH_ALLOW_PRIVATE_NETWORKS = False
+TWISTED_DNS_RESOLVER = "crawler.fetchpolicy.CheckingResolver"
+HTTPPROXY_ENABLED = False
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.fetchpolicy.FetchPolicyMiddleware": 50,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.CachedRobotsTxtMiddleware": 100,
     "crawler.middlewares.ConditionalGetMiddleware": 560,
@@ -81,4 +93,5 @@ def crawler_overrides(settings: Settings) -> dict[str, object]:
         "DOWNLOAD_WARNSIZE": min(DOWNLOAD_WARNSIZE, crawler.max_body_bytes),
         "CONCURRENT_REQUESTS": crawler.concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawler.per_host_concurrency,
+        "AIDWATCH_ALLOW_PRIVATE_NETWORKS": settings.delivery.allow_private_networks,
     }

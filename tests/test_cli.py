@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -151,3 +152,96 @@ def test_db_copy_moves_everything_to_postgresql(tmp_path: Path, news_feed: str) 
         assert again.returncode == 1 and "not empty" in again.stderr
     missing = run(config, "db", "copy")
     assert missing.returncode == 2 and "--to" in missing.stderr
+
+
+def stderr_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize(
+    ("make_feed", "words"),
+    [
+        pytest.param(lambda s, port: f"http://127.0.0.1:{port}/feed.xml", ["refused"], id="unreachable-host"),
+        pytest.param(
+            lambda s, port: s.route("/cli-fail/500.xml", status=500, body=b"oops"), ["HTTP 500"], id="http-500"
+        ),
+        pytest.param(
+            lambda s, port: s.route("/cli-fail/page.html", body=b"<html><body>hello</body></html>"),
+            ["not a feed"],
+            id="not-a-feed",
+        ),
+        pytest.param(
+            lambda s, port: s.feed("/cli-fail/hostile.xml", rss([(f"http://127.0.0.2:{port}/admin", "Hostile")])),
+            ["refused", "127.0.0.2", "loopback"],
+            id="hostile-article-link",
+        ),
+    ],
+)
+def test_a_failing_feed_is_one_line_naming_it_and_a_nonzero_exit(
+    make_feed: Callable[[FeedServer, int], str], words: list[str], tmp_path: Path, feed_server: FeedServer
+) -> None:
+    closed_port = free_port()  # nothing listens there
+    url = make_feed(feed_server, closed_port)
+    config = write_config(tmp_path, [("broken", url)])
+
+    result = run(config, "crawl", "--json")
+
+    assert result.returncode == 1
+    lines = stderr_lines(result)
+    assert len(lines) == 1, result.stderr  # not a traceback
+    assert "broken" in lines[0] and all(word in lines[0] for word in words), lines[0]
+    assert json.loads(result.stdout.strip().splitlines()[-1])["failed"] == 1
+    listing = run(config, "feeds")
+    row = next(line for line in listing.stdout.splitlines() if line.startswith("broken"))
+    assert "error" in row and words[0] in row
+
+
+def test_serve_on_a_busy_port_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = write_config(tmp_path, [], port=port)
+        result = run(config, "serve", timeout=60)
+    assert result.returncode == 1
+    assert stderr_lines(result) == [f"aidwatch: cannot listen on 127.0.0.1:{port}: Address already in use"]
+    assert not (tmp_path / "state").exists()  # stopped before touching anything
+
+
+def test_feeds_and_subscriptions_tables_have_upper_case_headers(tmp_path: Path, news_feed: str) -> None:
+    from alerts.store import make_database
+    from tests.support.alerting import add_subscription
+
+    config = write_config(tmp_path, [("news", news_feed)])
+    assert run(config, "db", "upgrade").returncode == 0
+    add_subscription(make_database(f"sqlite:///{tmp_path / 'state' / 'aidwatch.db'}"))
+    for command, first_columns in (("feeds", ["ID", "STATUS", "ERRORS"]), ("subscriptions", ["ID", "CHANNEL"])):
+        result = run(config, command)
+        assert result.returncode == 0, result.stderr
+        header = result.stdout.splitlines()[0]
+        assert header == header.upper() and header.split()[: len(first_columns)] == first_columns, header
+
+
+@pytest.mark.parametrize(
+    ("url", "code", "words"),
+    [
+        pytest.param("foo://bar", 2, ["foo://bar", "expected a sqlite:/// or postgresql:// URL"], id="unknown-scheme"),
+        pytest.param("postgresql://u@db:notaport/x", 2, ["notaport", "port"], id="port-not-a-number"),
+        pytest.param("postgresql://u@db:99999/x", 2, ["port", "65535"], id="port-out-of-range"),
+        pytest.param("sqlite:relative.db", 2, ["sqlite:relative.db", "not a usable database URL"], id="unparsable"),
+        pytest.param(
+            "postgresql://aidwatch:s3cret@127.0.0.1:{closed}/x",
+            1,
+            ["aidwatch:***@127.0.0.1", "refused"],
+            id="unreachable-password-hidden",
+        ),
+    ],
+)
+def test_db_copy_to_a_bad_url_is_one_clear_line(url: str, code: int, words: list[str], tmp_path: Path) -> None:
+    config = write_config(tmp_path, [])
+    result = run(config, "db", "copy", "--to", url.format(closed=free_port()))
+    assert result.returncode == code
+    lines = stderr_lines(result)
+    assert len(lines) == 1 and lines[0].startswith("aidwatch: "), result.stderr
+    assert all(word in lines[0] for word in words), lines[0]
+    assert "pydantic" not in lines[0] and "s3cret" not in lines[0]

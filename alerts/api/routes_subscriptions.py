@@ -26,7 +26,7 @@ from alerts.api.security import (
     new_subscription_id,
     require_manage,
 )
-from alerts.delivery.ssrf import UnsafeTarget, check_target
+from alerts.netpolicy import UnsafeTarget, check_target
 from alerts.store import subscriptions as store
 from alerts.store.subscriptions import ConfirmationLimitReached, SubscriptionView
 from alerts.subscriptions import Filters, recipient_key

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from alerts.delivery.base import Message, SendResult
-from alerts.delivery.ssrf import UnsafeTarget, check_target_async
+from alerts.netpolicy import UnsafeTarget, check_target_async
 from alerts.settings import DeliverySettings
 
 USER_AGENT = "aidwatch-webhooks/0.1"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
@@ -30,6 +30,7 @@ from alerts.store.feeds import record_polls
 from alerts.store.tables import utcnow
 from crawler.extract import extract_text
 from crawler.feeds import FeedEntry, FeedParseError
+from crawler.fetchpolicy import FetchRefused
 from crawler.middlewares import FEED_META, RETRY_AFTER_META, DownloadAborted
 from crawler.parsing import parser_pool
 from crawler.polls import PollTracker, ProgressFunction
@@ -184,15 +185,31 @@ class FeedSpider(scrapy.Spider):
         self.crawler.stats.inc_value("aidwatch/pages_extracted" if text else "aidwatch/pages_unusable")
         yield _article(feed, entry, text)
 
-    def article_errback(self, failure: Failure) -> Iterable[Article]:
-        """The article page could not be fetched: keep the entry with its summary."""
+    async def article_errback(self, failure: Failure) -> AsyncIterator[Article]:
+        """The article page could not be fetched: keep the entry with its summary, unless it was refused.
+
+        A refused link (it, or a redirect on the way, points at a private or loopback address) drops the
+        entry: nothing of it is stored or published, it is marked seen so that it does not come back, and
+        the feed's poll is recorded as an error naming the link.
+        """
         request: Request = failure.request  # type: ignore[attr-defined]
+        feed: FeedState = request.meta[FEED_META]
         entry: FeedEntry = request.meta[ENTRY_META]
         if isinstance(failure.value, DownloadAborted):
-            return []  # stopping: the feed stays open and unrecorded, its entries are retried next poll
-        log.info("article %s not fetched: %s", entry.link, describe_failure(failure))
+            return  # stopping: the feed stays open and unrecorded, its entries are retried next poll
+        reason = describe_failure(failure)
+        if isinstance(failure.value, FetchRefused):
+            log.warning("feed %s: %s", feed.id, reason)
+            try:
+                await asyncio.to_thread(mark_entries_seen, self.db, feed.id, [entry.key], utcnow())
+            except Exception as exc:  # storage down: the entry comes back next poll and is refused again
+                self.tracker.article_done(feed.id, None, f"{type(exc).__name__}: {exc}"[:300])
+                return
+            self.tracker.article_refused(feed.id, reason)
+            return
+        log.info("feed %s: article %s not fetched: %s", feed.id, entry.link, reason)
         self.crawler.stats.inc_value("aidwatch/pages_failed")
-        return [_article(request.meta[FEED_META], entry, None)]
+        yield _article(feed, entry, None)
 
     def _article_request(self, feed: FeedState, entry: FeedEntry) -> Request | Article:
         try:
@@ -209,7 +226,7 @@ class FeedSpider(scrapy.Spider):
     def _feed_failed(
         self, feed: FeedState, error: str, *, http_status: int | None = None, retry_after: float | None = None
     ) -> None:
-        log.info("feed %s failed: %s", feed.id, error)
+        log.warning("feed %s failed: %s (%s)", feed.id, error, _origin(feed.url))
         self.tracker.feed_polled(
             PollResult(feed.id, "error", http_status=http_status, error=error, retry_after_seconds=retry_after)
         )
@@ -233,6 +250,14 @@ def describe_failure(failure: Failure) -> str:
         return str(exc) or "request ignored"
     message = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {message}"[:500] if message else type(exc).__name__
+
+
+def _origin(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url[:100]
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url[:100]
 
 
 def _page_text(response: TextResponse) -> str | None:

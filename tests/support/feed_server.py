@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -59,21 +60,32 @@ class Seen:
 class FeedServer:
     """The server; ``url(path)`` gives absolute URLs, ``route(path, ...)`` sets what a path answers."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[Seen] = []
         self._changed = threading.Condition()
         self._closing = threading.Event()
         self.robots = DEFAULT_ROBOTS
-        self._httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
+        server_class = _QuietServer6 if ":" in host else _QuietServer
+        self._httpd = server_class((host, 0), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="feed-server", daemon=True)
 
     @property
+    def host(self) -> str:
+        """The address it listens on."""
+        return str(self._httpd.server_address[0])
+
+    @property
+    def port(self) -> int:
+        """The port it listens on."""
+        return int(self._httpd.server_address[1])
+
+    @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``."""
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        """``http://127.0.0.1:<port>`` (IPv6 addresses in brackets)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     def url(self, path: str) -> str:
         """Absolute URL of ``path`` on this server."""
@@ -168,6 +180,10 @@ class _QuietServer(ThreadingHTTPServer):
     def handle_error(self, request: object, client_address: object) -> None:
         # Clients that hang up mid-response (timeouts, size caps) are what the faults are for.
         return
+
+
+class _QuietServer6(_QuietServer):
+    address_family = socket.AF_INET6
 
 
 def _handler_for(server: FeedServer) -> type[BaseHTTPRequestHandler]:
