@@ -121,12 +121,15 @@ class ApiSettings(_Section):
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        out = []
         for value in values:
             try:
-                ipaddress.ip_network(value, strict=False)
+                # Normalised ("10.1.2.3/16" -> "10.1.0.0/16"): uvicorn reads a network only in this form.
+                parsed = ipaddress.ip_network(value, strict=False) if "/" in value else ipaddress.ip_address(value)
+                out.append(str(parsed))
             except ValueError:
                 raise ValueError(f"{value!r} is not an IP address or network such as '10.0.0.0/8'") from None
-        return values
+        return tuple(out)
 
     @field_validator("public_url")
     @classmethod
