@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from alerts.models import FeedSource
-from alerts.settings import Duration, SettingsError
+from alerts.settings import FeedInterval, SettingsError
 
 FEED_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
@@ -22,7 +22,9 @@ class FeedSpec(BaseModel):
 
     id: str
     url: str
-    interval: Duration | None = None
+    interval: FeedInterval | None = Field(
+        default=None, description="'1s' to '30d' (default: [crawler] default_interval)"
+    )
     language: str | None = Field(default=None, min_length=2, max_length=16)
     fetch_articles: bool | None = None
 
@@ -51,6 +53,13 @@ class FeedSpec(BaseModel):
         )
 
 
+def _named(entry: object) -> str:
+    """`` (id 'reliefweb')`` when the entry has a readable id, so an error names the feed itself."""
+    if isinstance(entry, dict) and isinstance(entry.get("id"), str | int) and str(entry["id"]).strip():
+        return f" (id {str(entry['id'])[:100]!r})"
+    return ""
+
+
 def load_feed_list(path: Path, default_interval: float, default_fetch_articles: bool) -> list[FeedSource]:
     """Read the YAML feed list; any problem raises SettingsError naming the file, the entry and the key."""
     try:
@@ -72,7 +81,7 @@ def load_feed_list(path: Path, default_interval: float, default_fetch_articles: 
             reason = first["msg"].removeprefix("Value error, ")
             if first["type"] == "extra_forbidden":
                 reason = "unknown key"
-            raise SettingsError(f"{path}: feeds[{index}] {key}: {reason}") from None
+            raise SettingsError(f"{path}: feeds[{index}]{_named(entry)} {key}: {reason}") from None
         if spec.id in seen:
             raise SettingsError(f"{path}: feeds[{index}] id: duplicate feed id {spec.id!r}")
         seen.add(spec.id)

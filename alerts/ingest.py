@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import zlib
 from collections.abc import Callable, Sequence
@@ -175,10 +176,11 @@ class Ingestor:
                 candidate.updated = now
             session.flush()
             return candidate, "incident.updated" if changed else None
+        title = article.title or (verdict.evidence[0][:200] if verdict.evidence else article.url)
         incident_row = IncidentRow(
             version=1,
-            title=article.title or (verdict.evidence[0][:200] if verdict.evidence else article.url),
-            summary=_summary(verdict, article),
+            title=title,
+            summary=_summary(verdict, article, title),
             score=verdict.score,
             categories=list(verdict.categories),
             event_types=list(verdict.event_types),
@@ -209,7 +211,37 @@ def _date_of(moment: datetime | None) -> date | None:
     return moment.date() if moment is not None else None
 
 
-def _summary(verdict: Verdict, article: Article, limit: int = 600) -> str:
-    text_ = " ".join(verdict.evidence) if verdict.evidence else (article.summary or article.text)
-    text_ = " ".join(text_.split())
+def _summary(verdict: Verdict, article: Article, title: str) -> str:
+    return incident_summary(title, verdict.evidence, article.summary or article.text)
+
+
+def _norm(text_: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text_.casefold()).split())
+
+
+def _strip_title(text_: str, title: str) -> str:
+    """``text_`` without leading copies of ``title`` (headline + lead feeds often open with it)."""
+    wanted = _norm(title)
+    size = len(wanted.split())
+    while wanted and text_:
+        words = text_.split(" ")
+        head, rest = " ".join(words[:size]), " ".join(words[size:])
+        # Only a whole headline: "Clinic attacked. Staff ..." loses it, "Clinic attacked twice" keeps it.
+        at_boundary = not rest or head[-1:] in ".!?:;|-–—" or rest[:1].isupper() or rest[:1] in "-–—|:"
+        if _norm(head) != wanted or not at_boundary:
+            break
+        text_ = rest.lstrip(" -–—|:;.")
+    return text_
+
+
+def incident_summary(title: str, evidence: Sequence[str], fallback: str, limit: int = 600) -> str:
+    """The summary of a new incident: what the evidence (or the article's lead) adds to the title.
+
+    It never opens by repeating the title, which every view shows right above it; it may be empty when
+    the article says nothing more than its headline.
+    """
+    wanted = _norm(title)
+    sentences = [s for s in evidence if _norm(s) != wanted]
+    text_ = " ".join((" ".join(sentences) if sentences else fallback).split())
+    text_ = _strip_title(text_, title)
     return text_ if len(text_) <= limit else text_[: limit - 1].rsplit(" ", 1)[0] + "…"

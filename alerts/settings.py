@@ -8,43 +8,73 @@ result down.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+
+from alerts.limits import (
+    DAY,
+    DURATION_PATTERN,
+    HOUR,
+    MAX_DURATION,
+    MAX_FEED_INTERVAL,
+    MIN_FEED_INTERVAL,
+    MINUTE,
+    SECOND,
+    duration_parser,
+    parse_duration,
+)
+
+__all__ = ["Duration", "FeedInterval", "Settings", "SettingsError", "load_settings", "parse_duration"]
 
 ENV_PREFIX = "AIDWATCH_"
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 
 
 class SettingsError(Exception):
     """A configuration problem, with a message naming the source, the key and the reason."""
 
 
-def parse_duration(value: object) -> float:
-    """Turn ``"30s"``, ``"15m"``, ``"2h"``, ``"1d"`` or a bare number (seconds) into seconds."""
-    if isinstance(value, bool):
-        raise ValueError("expected a duration such as '30s', '15m' or '2h'")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    elif isinstance(value, str) and (match := _DURATION.match(value)):
-        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    else:
-        raise ValueError(f"{value!r} is not a duration such as '30s', '15m' or '2h'")
-    if seconds <= 0:
-        raise ValueError("a duration must be positive")
-    return seconds
+def _duration(minimum: float, maximum: float) -> BeforeValidator:
+    return BeforeValidator(duration_parser(minimum, maximum))
 
 
-Duration = Annotated[float, BeforeValidator(parse_duration)]
+#: How a duration looks in an OpenAPI document: a string with a unit, or a number of seconds.
+DURATION_SCHEMA = WithJsonSchema(
+    {"anyOf": [{"type": "string", "pattern": DURATION_PATTERN}, {"type": "number", "exclusiveMinimum": 0}]}
+)
+
+
+# Every duration key has a range: too short would hammer a server or busy-loop, too long would push
+# ``now + duration`` past what datetimes hold (the unbounded "99999999999999d" broke polling).
+Duration = Annotated[float, _duration(0.001, MAX_DURATION)]
+#: How often one feed is polled (feed list ``interval``, ``[crawler] default_interval``).
+FeedInterval = Annotated[float, _duration(MIN_FEED_INTERVAL, MAX_FEED_INTERVAL), DURATION_SCHEMA]
+
+
+def _addresses(value: object) -> object:
+    # From the environment a list arrives as one string: "10.0.0.1, 10.1.0.0/16".
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinities (TOML has both) are refused: no range check can be made on them.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class StorageSettings(_Section):
@@ -72,18 +102,36 @@ class ApiSettings(_Section):
     public_url: str = "http://127.0.0.1:8080"
     admin_token: str = ""
     private_incidents: bool = False
-    subscriptions_per_hour: int = Field(default=20, ge=1)
+    subscriptions_per_hour: int = Field(default=20, ge=1, le=1_000_000)
     # Confirmation emails one address can receive per hour, however many clients ask (anti mail bombing).
-    confirmations_per_hour: int = Field(default=5, ge=1)
-    max_body_bytes: int = Field(default=65536, ge=1024)
+    confirmations_per_hour: int = Field(default=5, ge=1, le=1_000_000)
+    max_body_bytes: int = Field(default=65536, ge=1024, le=100_000_000)
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or CIDR networks). None by
+    # default: the peer address is the client, so no one can pick their rate-limit bucket by a header.
+    trusted_proxies: Annotated[tuple[str, ...], BeforeValidator(_addresses)] = ()
+    # A connection must deliver a complete request head within this, or it is closed (slowloris).
+    header_timeout: Annotated[float, _duration(0.1 * SECOND, 5 * MINUTE)] = 10.0
 
     @field_validator("listen")
     @classmethod
     def _host_port(cls, value: str) -> str:
         host, sep, port = value.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-            raise ValueError("expected 'host:port', e.g. '127.0.0.1:8080'")
+        if not sep or not host or not re.fullmatch(r"[0-9]{1,5}", port) or not 1 <= int(port) <= 65535:
+            raise ValueError("expected 'host:port' with a port from 1 to 65535, e.g. '127.0.0.1:8080'")
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        out = []
+        for value in values:
+            try:
+                # Normalised ("10.1.2.3/16" -> "10.1.0.0/16"): uvicorn reads a network only in this form.
+                parsed = ipaddress.ip_network(value, strict=False) if "/" in value else ipaddress.ip_address(value)
+                out.append(str(parsed))
+            except ValueError:
+                raise ValueError(f"{value!r} is not an IP address or network such as '10.0.0.0/8'") from None
+        return tuple(out)
 
     @field_validator("public_url")
     @classmethod
@@ -107,19 +155,19 @@ class CrawlerSettings(_Section):
     """Polling, fetching and article extraction."""
 
     feeds: Path = Path("feeds.yaml")
-    default_interval: Duration = 900.0
-    tick: Duration = 5.0
+    default_interval: FeedInterval = 900.0
+    tick: Annotated[float, _duration(0.1 * SECOND, 1 * HOUR)] = 5.0
     jitter: float = Field(default=0.1, ge=0, le=0.5)
     fetch_articles: bool = True
     user_agent: str = "aidwatch/0.1 (+https://github.com/aidwatch/aidwatch; humanitarian incident alerts)"
-    max_body_bytes: int = Field(default=10_000_000, ge=1024)
-    download_timeout: Duration = 30.0
+    max_body_bytes: int = Field(default=10_000_000, ge=1024, le=1_000_000_000)
+    download_timeout: Annotated[float, _duration(1 * SECOND, 10 * MINUTE)] = 30.0
     concurrency: int = Field(default=32, ge=1, le=1024)
     per_host_concurrency: int = Field(default=4, ge=1, le=64)
     obey_robots_txt: bool = True
-    max_backoff: Duration = 21600.0
-    max_feeds_per_tick: int = Field(default=500, ge=1)
-    crawl_stop_timeout: Duration = 5.0
+    max_backoff: Annotated[float, _duration(1 * SECOND, 30 * DAY)] = 21600.0
+    max_feeds_per_tick: int = Field(default=500, ge=1, le=100_000)
+    crawl_stop_timeout: Annotated[float, _duration(0.1 * SECOND, 1 * MINUTE)] = 5.0
     # Feed bodies are parsed in this many worker processes (0: in a thread of the daemon).
     parser_processes: int = Field(default=1, ge=0, le=16)
 
@@ -146,7 +194,7 @@ class SmtpSettings(_Section):
     username: str = ""
     password: str = ""
     sender: str = "aidwatch <aidwatch@localhost>"
-    timeout: Duration = 30.0
+    timeout: Annotated[float, _duration(0.1 * SECOND, 10 * MINUTE)] = 30.0
 
 
 class DeliverySettings(_Section):
@@ -155,11 +203,19 @@ class DeliverySettings(_Section):
     max_attempts: int = Field(default=8, ge=1, le=100)
     # Off: webhooks and the crawler's fetches of what feeds link to go to public addresses only (alerts.netpolicy).
     allow_private_networks: bool = False
-    poll_interval: Duration = 1.0
-    backoff_base: Duration = 30.0
-    backoff_max: Duration = 3600.0
-    timeout: Duration = 15.0
+    poll_interval: Annotated[float, _duration(0.01 * SECOND, 1 * HOUR)] = 1.0
+    backoff_base: Annotated[float, _duration(0.01 * SECOND, 1 * DAY)] = 30.0
+    backoff_max: Annotated[float, _duration(0.01 * SECOND, 30 * DAY)] = 3600.0
+    timeout: Annotated[float, _duration(0.1 * SECOND, 10 * MINUTE)] = 15.0
     concurrency: int = Field(default=8, ge=1, le=256)
+
+    @field_validator("backoff_max")
+    @classmethod
+    def _backoff_order(cls, value: float, info: ValidationInfo) -> float:
+        base = info.data.get("backoff_base")
+        if base is not None and value < base:
+            raise ValueError("must be at least backoff_base")
+        return value
 
 
 class Settings(_Section):

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import signal
 import socket
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select, update
@@ -24,6 +21,7 @@ from alerts.settings import Settings
 from alerts.store import make_database, upgrade
 from alerts.store.engine import Database
 from alerts.store.tables import FeedRow, OutboxRow
+from crawler.api_server import api_server
 from crawler.parsing import parser_pool, shutdown_parser_pools
 from crawler.runner import run_poll
 from crawler.schedule import Ticker
@@ -49,17 +47,6 @@ def bind_api_socket(listen: str) -> socket.socket:
         raise StartupError(f"cannot listen on {listen}: {exc.strerror or exc}") from None
     sock.set_inheritable(True)
     return sock
-
-
-class _EmbeddedServer(uvicorn.Server):
-    """uvicorn on the daemon's own loop; the daemon handles signals, not uvicorn.
-
-    Stock uvicorn installs its own handlers and re-raises SIGTERM after shutdown (exit -15).
-    """
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 @dataclass
@@ -172,17 +159,7 @@ async def _serve(settings: Settings, listener: socket.socket, ready: asyncio.Eve
         misfire_grace_time=None,
     )
     app = create_app(settings, db, Readiness(db, scheduler, ticker))
-    server = _EmbeddedServer(
-        uvicorn.Config(
-            app,
-            host=settings.api.host,
-            port=settings.api.port,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=3,
-        )
-    )
+    server = api_server(settings, app)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

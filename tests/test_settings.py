@@ -26,10 +26,134 @@ def test_durations(text: object, seconds: float) -> None:
     assert parse_duration(text) == pytest.approx(seconds)
 
 
-@pytest.mark.parametrize("text", ["soon", "-5s", "0", "", "5 parsecs", True])
+@pytest.mark.parametrize(
+    "text", ["soon", "-5s", "0", "", "5 parsecs", True, float("nan"), float("inf"), "99999999999999999999d", 10**40]
+)
 def test_bad_durations_are_refused(text: object) -> None:
     with pytest.raises(ValueError):
         parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("env", "key", "reason"),
+    [
+        pytest.param(
+            {"AIDWATCH_CRAWLER__DEFAULT_INTERVAL": "99999999999999d"},
+            "[crawler] default_interval",
+            "at most 30d",
+            id="huge-default-interval",
+        ),
+        pytest.param(
+            {"AIDWATCH_CRAWLER__DEFAULT_INTERVAL": "0.5s"},
+            "[crawler] default_interval",
+            "at least 1s",
+            id="tiny-default-interval",
+        ),
+        pytest.param({"AIDWATCH_CRAWLER__TICK": "2d"}, "[crawler] tick", "at most 1h", id="huge-tick"),
+        pytest.param({"AIDWATCH_CRAWLER__TICK": "1ms"}, "[crawler] tick", "at least 100ms", id="tiny-tick"),
+        pytest.param({"AIDWATCH_CRAWLER__TICK": "nan"}, "[crawler] tick", "not a duration", id="nan-tick"),
+        pytest.param(
+            {"AIDWATCH_CRAWLER__MAX_BACKOFF": "1" + "0" * 30}, "[crawler] max_backoff", "at most 30d", id="huge-backoff"
+        ),
+        pytest.param({"AIDWATCH_CRAWLER__JITTER": "nan"}, "[crawler] jitter", "finite", id="nan-jitter"),
+        pytest.param({"AIDWATCH_CRAWLER__JITTER": "0.9"}, "[crawler] jitter", "0.5", id="big-jitter"),
+        pytest.param(
+            {"AIDWATCH_CRAWLER__DOWNLOAD_TIMEOUT": "1d"},
+            "[crawler] download_timeout",
+            "at most 10m",
+            id="huge-download-timeout",
+        ),
+        pytest.param(
+            {"AIDWATCH_CRAWLER__MAX_FEEDS_PER_TICK": str(2**70)},
+            "[crawler] max_feeds_per_tick",
+            "less than or equal",
+            id="huge-feeds-per-tick",
+        ),
+        pytest.param(
+            {"AIDWATCH_CRAWLER__MAX_BODY_BYTES": str(2**70)},
+            "[crawler] max_body_bytes",
+            "less than or equal",
+            id="huge-crawler-body",
+        ),
+        pytest.param(
+            {"AIDWATCH_API__MAX_BODY_BYTES": str(2**70)},
+            "[api] max_body_bytes",
+            "less than or equal",
+            id="huge-api-body",
+        ),
+        pytest.param(
+            {"AIDWATCH_API__SUBSCRIPTIONS_PER_HOUR": "0"},
+            "[api] subscriptions_per_hour",
+            "greater than or equal",
+            id="zero-rate",
+        ),
+        pytest.param({"AIDWATCH_API__LISTEN": "127.0.0.1:0"}, "[api] listen", "1 to 65535", id="port-zero"),
+        pytest.param({"AIDWATCH_API__LISTEN": "127.0.0.1:99999"}, "[api] listen", "1 to 65535", id="port-too-big"),
+        pytest.param(
+            {"AIDWATCH_API__TRUSTED_PROXIES": "10.0.0.1, proxy"},
+            "[api] trusted_proxies",
+            "'proxy' is not an IP address",
+            id="bad-proxy",
+        ),
+        pytest.param(
+            {"AIDWATCH_API__HEADER_TIMEOUT": "1h"}, "[api] header_timeout", "at most 5m", id="huge-header-timeout"
+        ),
+        pytest.param({"AIDWATCH_SMTP__PORT": "70000"}, "[smtp] port", "less than or equal", id="smtp-port"),
+        pytest.param({"AIDWATCH_SMTP__TIMEOUT": "1e400"}, "[smtp] timeout", "not a duration", id="smtp-timeout-inf"),
+        pytest.param(
+            {"AIDWATCH_DELIVERY__BACKOFF_MAX": "1s"},
+            "[delivery] backoff_max",
+            "at least backoff_base",
+            id="backoff-max-below-base",
+        ),
+        pytest.param(
+            {"AIDWATCH_DELIVERY__BACKOFF_BASE": "9999d"},
+            "[delivery] backoff_base",
+            "at most 1d",
+            id="huge-backoff-base",
+        ),
+        pytest.param(
+            {"AIDWATCH_DELIVERY__POLL_INTERVAL": "2h"},
+            "[delivery] poll_interval",
+            "at most 1h",
+            id="huge-poll-interval",
+        ),
+        pytest.param(
+            {"AIDWATCH_DELIVERY__TIMEOUT": "0.01s"}, "[delivery] timeout", "at least 100ms", id="tiny-delivery-timeout"
+        ),
+        pytest.param(
+            {"AIDWATCH_DELIVERY__MAX_ATTEMPTS": "1000"},
+            "[delivery] max_attempts",
+            "less than or equal",
+            id="max-attempts",
+        ),
+        pytest.param({"AIDWATCH_CLASSIFIER__THRESHOLD": "nan"}, "[classifier] threshold", "finite", id="nan-threshold"),
+    ],
+)
+def test_every_number_and_duration_has_a_range(env: dict[str, str], key: str, reason: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(FIXTURES / "valid.toml", env)
+    message = str(caught.value)
+    assert f"environment variable {next(iter(env))}: {key}: " in message and reason in message, message
+
+
+def test_infinite_and_nan_toml_values_name_file_and_key(tmp_path: Path) -> None:
+    config = tmp_path / "aidwatch.toml"
+    config.write_text("[crawler]\njitter = nan\n[delivery]\ntimeout = inf\n")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(config, {})
+    message = str(caught.value)
+    assert f"{config}: [crawler] jitter" in message and f"{config}: [delivery] timeout" in message, message
+
+
+def test_trusted_proxies_from_file_and_environment(tmp_path: Path) -> None:
+    config = tmp_path / "aidwatch.toml"
+    config.write_text('[api]\ntrusted_proxies = ["10.0.0.1", "192.168.0.0/16"]\nheader_timeout = "3s"\n')
+    settings = load_settings(config, {})
+    assert settings.api.trusted_proxies == ("10.0.0.1", "192.168.0.0/16") and settings.api.header_timeout == 3
+    assert load_settings(None, {}).api.trusted_proxies == ()  # nobody is trusted by default
+    env = {"AIDWATCH_API__TRUSTED_PROXIES": "::1, 127.0.0.1"}
+    assert load_settings(config, env).api.trusted_proxies == ("::1", "127.0.0.1")
 
 
 def test_valid_file_resolves_relative_paths_against_its_folder() -> None:
@@ -123,9 +247,15 @@ def test_feed_list_defaults_and_overrides() -> None:
     ("name", "fragment"),
     [
         pytest.param("feeds_duplicate.yaml", "feeds[1] id: duplicate", id="duplicate-id"),
-        pytest.param("feeds_bad_url.yaml", "feeds[0] url", id="bad-url"),
+        pytest.param("feeds_bad_url.yaml", "feeds[0] (id 'one') url", id="bad-url"),
         pytest.param("feeds_not_a_list.yaml", "'feeds' list", id="not-a-list"),
         pytest.param("feeds_missing.yaml", "not found", id="missing"),
+        pytest.param(
+            "feeds_huge_interval.yaml", "feeds[1] (id 'forever') interval: must be at most 30d", id="huge-interval"
+        ),
+        pytest.param(
+            "feeds_tiny_interval.yaml", "feeds[0] (id 'hammer') interval: must be at least 1s", id="tiny-interval"
+        ),
     ],
 )
 def test_feed_list_errors(name: str, fragment: str) -> None:

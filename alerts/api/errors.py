@@ -93,6 +93,8 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     field = _field(tuple(first.get("loc", ())))
     if first.get("type") == "missing" and field:
         message = f"{field} is required"
+    elif field and not message.startswith(field):
+        message = f"{field}: {message}"  # the message alone ("must be at most 30d") would not say what
     return error_response(400, "invalid_request", message, field)
 
 

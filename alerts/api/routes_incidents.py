@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from alerts.api.context import ApiContext, get_context
 from alerts.api.errors import ERROR_RESPONSES, ApiError
-from alerts.api.schemas import Category, IncidentList
+from alerts.api.schemas import Category, IncidentList, Timestamp
 from alerts.api.security import require_admin
 from alerts.store.incidents import get_incident, list_incidents
 
@@ -31,14 +30,14 @@ def incidents(
     ctx: Ctx,
     country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2")] = None,
     category: Category | None = None,
-    since: Annotated[datetime | None, Query(description="updated at or after (ISO 8601)")] = None,
+    since: Annotated[
+        Timestamp | None, Query(description="updated at or after (ISO 8601 with a time zone, years 1900-9000)")
+    ] = None,
     min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> IncidentList:
     """Incident records, most recently updated first."""
-    if since is not None and since.tzinfo is None:
-        raise ApiError(400, "invalid_request", "since needs a time zone (e.g. 2026-11-27T00:00:00Z)", "since")
     found = list_incidents(
         ctx.db,
         country=country.upper() if country else None,

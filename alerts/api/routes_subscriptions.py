@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from alerts.api.context import ApiContext, get_context
 from alerts.api.errors import ERROR_RESPONSES, ApiError
 from alerts.api.schemas import (
+    FORMAT_WEBHOOKS_ONLY,
     DeliveryList,
     DeliveryOut,
     SubscriptionCreated,
@@ -39,6 +40,8 @@ def subscription_out(view: SubscriptionView) -> SubscriptionOut:
     """The public form of a stored subscription."""
     data = asdict(view)
     data.pop("manage_token_hash")
+    if view.channel != "webhook":
+        data["format"] = None  # stored for every row, but only webhook bodies have a format
     return SubscriptionOut(**data)
 
 
@@ -75,7 +78,7 @@ def create_subscription(body: SubscriptionIn, request: Request, ctx: Ctx) -> Sub
         "channel": body.channel,
         "target": body.target,
         "name": body.name,
-        "format": body.format,
+        "format": body.format or "json",
         "mode": body.mode,
         "filters": Filters.from_dict(body.filters.model_dump()).to_dict(),
         "digest": body.digest.model_dump() if body.digest else None,
@@ -116,23 +119,31 @@ def read_subscription(subscription_id: str, request: Request, ctx: Ctx) -> Subsc
 def patch_subscription(subscription_id: str, body: SubscriptionPatch, request: Request, ctx: Ctx) -> SubscriptionOut:
     """Change filters, mode, digest, format or name; channel and target are fixed."""
     current = _authorized(ctx, request, subscription_id)
+    given = body.model_fields_set
+    for key in ("filters", "mode", "format", "status"):
+        if key in given and getattr(body, key) is None:
+            raise ApiError(400, "invalid_request", f"{key} cannot be null (leave it out to keep it)", key)
+    if "format" in given and current.channel != "webhook":
+        raise ApiError(400, "invalid_request", FORMAT_WEBHOOKS_ONLY, "format")
     changes: dict[str, Any] = {}
     if body.filters is not None:
         changes["filters"] = Filters.from_dict(body.filters.model_dump()).to_dict()
-    for key in ("mode", "format", "name"):
-        if key in body.model_fields_set and getattr(body, key) is not None:
+    for key in ("mode", "format", "name"):  # null clears the name; mode and format were checked above
+        if key in given:
             changes[key] = getattr(body, key)
-    if body.digest is not None:
-        changes["digest"] = body.digest.model_dump()
+    if "digest" in given:
+        changes["digest"] = body.digest.model_dump() if body.digest is not None else None
     mode = changes.get("mode", current.mode)
-    if mode == "digest" and not (changes.get("digest") or current.digest):
+    digest = changes.get("digest", current.digest)
+    if mode == "digest" and not digest:
         raise ApiError(400, "invalid_request", "digest is required when mode is 'digest'", "digest")
-    if mode == "instant" and "digest" in changes:
+    if mode == "instant" and changes.get("digest") is not None:
         raise ApiError(400, "invalid_request", "digest is only allowed when mode is 'digest'", "digest")
     if body.status is not None and body.status != current.status:
         if not (current.channel == "webhook" and current.status == "disabled"):
+            state = current.status.replace("_", " ")
             raise ApiError(
-                409, "conflict", f"a {current.status} {current.channel} subscription cannot be re-activated", "status"
+                409, "conflict", f"this {current.channel} subscription is {state} and cannot be re-activated", "status"
             )
         try:  # the receiver may have moved meanwhile: the same check as at creation
             check_target(current.target, ctx.settings.delivery.allow_private_networks)

@@ -9,21 +9,35 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pycountry
 from email_validator import EmailNotValidError, validate_email
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from alerts.limits import DURATION_PATTERN, MAX_DURATION, MINUTE, check_instant, parse_duration
 from alerts.models import CATEGORIES, EVENT_TYPES
-from alerts.settings import parse_duration
 
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
 EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
 Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Language = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z]{2,3}$")]
-MIN_DIGEST_EVERY = 300.0
+MIN_DIGEST_EVERY = 5 * MINUTE
+MAX_DIGEST_EVERY = MAX_DURATION
+MAX_KILLED = 1_000_000
+#: An instant given by a client: with a time zone, between 1900 and 9000, answered in UTC.
+Timestamp = Annotated[datetime, AfterValidator(check_instant)]
 _ALPHA2 = re.compile(r"^[A-Za-z]{2}$")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Python's json module reads NaN and Infinity: refuse them, no range check can be made on them.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class FiltersIn(_Strict):
@@ -33,7 +47,7 @@ class FiltersIn(_Strict):
     categories: list[Category] = Field(default_factory=list)
     event_types: list[EventType] = Field(default_factory=list)
     min_score: float | None = Field(default=None, ge=0, le=1)
-    min_killed: int | None = Field(default=None, ge=0)
+    min_killed: int | None = Field(default=None, ge=0, le=MAX_KILLED)
     keywords: list[Keyword] = Field(default_factory=list, max_length=50)
     languages: list[Language] = Field(default_factory=list, max_length=50)
 
@@ -51,16 +65,20 @@ class FiltersIn(_Strict):
 class DigestIn(_Strict):
     """Digest schedule: every ``every`` (e.g. "1d", "6h"), phased at local ``at`` ("08:00") in ``timezone``."""
 
-    every: str = Field(default="1d", max_length=32)
+    every: str = Field(
+        default="1d",
+        max_length=32,
+        description="from '5m' to '366d'",
+        # Documented, not enforced by pydantic: the validator's own message names the range.
+        json_schema_extra={"pattern": DURATION_PATTERN},
+    )
     at: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}$")
     timezone: str = Field(default="UTC", max_length=64)
 
     @field_validator("every")
     @classmethod
     def _duration(cls, value: str) -> str:
-        seconds = parse_duration(value)
-        if seconds < MIN_DIGEST_EVERY:
-            raise ValueError("a digest period must be at least 5 minutes")
+        parse_duration(value, minimum=MIN_DIGEST_EVERY, maximum=MAX_DIGEST_EVERY)
         return value
 
     @field_validator("at")
@@ -84,6 +102,7 @@ Channel = Literal["email", "webhook"]
 Mode = Literal["instant", "digest"]
 Format = Literal["json", "slack", "teams", "text"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+FORMAT_WEBHOOKS_ONLY = "format applies to webhook subscriptions only (email is always text + HTML)"
 
 
 def _check_digest(mode: str | None, digest: DigestIn | None) -> None:
@@ -101,7 +120,7 @@ class SubscriptionIn(_Strict):
     filters: FiltersIn = Field(default_factory=FiltersIn)
     mode: Mode = "instant"
     digest: DigestIn | None = None
-    format: Format = "json"
+    format: Format | None = Field(default=None, description="webhooks only (default 'json'); email is text + HTML")
     name: Name | None = None
 
     @field_validator("target")
@@ -119,6 +138,13 @@ class SubscriptionIn(_Strict):
             raise ValueError("a webhook target must be an http:// or https:// URL")
         return value
 
+    @field_validator("format")
+    @classmethod
+    def _webhooks_only(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("channel") == "email":
+            raise ValueError(FORMAT_WEBHOOKS_ONLY)
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> SubscriptionIn:
         _check_digest(self.mode, self.digest)
@@ -127,6 +153,9 @@ class SubscriptionIn(_Strict):
 
 class SubscriptionPatch(_Strict):
     """PATCH /subscriptions/{id}: channel and target cannot change (create a new subscription).
+
+    A key left out is left as it is; ``null`` clears a nullable one (``name``, ``digest``) and is refused
+    for the others.
 
     ``status: "active"`` re-enables a webhook subscription disabled by a 410 answer, once the receiver is
     fixed. Nothing else can change a status here: email addresses are activated only by their confirm
@@ -157,7 +186,7 @@ class SubscriptionOut(BaseModel):
     channel: str
     target: str
     name: str | None
-    format: str
+    format: str | None = Field(description="webhooks: json, slack, teams or text; null for email (text + HTML)")
     mode: str
     filters: dict[str, Any]
     digest: dict[str, Any] | None

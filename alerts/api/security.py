@@ -109,7 +109,11 @@ class RateLimiter:
 
 
 def client_address(request: Request) -> str:
-    """The peer address (run behind a proxy that sets it, or every client shares one bucket)."""
+    """The client's address: the peer's, or the one a proxy in ``api.trusted_proxies`` forwarded.
+
+    The server rewrites ``request.client`` from X-Forwarded-For only for peers in that list (see
+    ``crawler.api_server``); behind a proxy that is not listed, every client shares the proxy's bucket.
+    """
     return request.client.host if request.client else "unknown"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,11 +11,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 
+from alerts.limits import MAX_DURATION, MAX_FEED_INTERVAL, MIN_FEED_INTERVAL
 from alerts.models import FeedSource, FeedState, PollResult
 from alerts.store.engine import Database
 from alerts.store.tables import FeedRow, utcnow
 
 MAX_ERROR_TEXT = 2000
+log = logging.getLogger(__name__)
 
 
 class FeedExistsError(ValueError):
@@ -230,7 +234,16 @@ def next_delay(
     max_backoff: float,
     rng: random.Random,
 ) -> float:
-    """Seconds until the next poll: the interval with jitter, doubled per consecutive failure."""
+    """Seconds until the next poll: the interval with jitter, doubled per consecutive failure.
+
+    Always between 1 s and MAX_DURATION, whatever is stored or configured: an interval saved before
+    intervals had a range must not overflow ``now + delay`` and fail its whole batch's recording.
+    """
+    interval = min(max(interval, MIN_FEED_INTERVAL), MAX_FEED_INTERVAL) if math.isfinite(interval) else 900.0
+    max_backoff = min(max_backoff, MAX_FEED_INTERVAL) if math.isfinite(max_backoff) else MAX_FEED_INTERVAL
+    jitter = min(max(jitter, 0.0), 0.5) if math.isfinite(jitter) else 0.0
+    if retry_after is not None and not math.isfinite(retry_after):
+        retry_after = None
     if error_count > 0:
         delay = min(interval * 2 ** min(error_count, 20), max_backoff)
         delay = max(delay, interval)
@@ -239,7 +252,7 @@ def next_delay(
     delay *= 1 + rng.uniform(-jitter, jitter)
     if retry_after is not None:
         delay = max(delay, min(retry_after, max_backoff))
-    return max(delay, 1.0)
+    return min(max(delay, 1.0), MAX_DURATION)
 
 
 def record_poll(
@@ -302,14 +315,19 @@ def _apply_poll(
         if result.status == "ok":
             # A 200 without validators means the server stopped sending them: forget the old ones.
             row.etag, row.last_modified = result.etag, result.last_modified
-    delay = next_delay(
-        row.interval_seconds,
-        row.error_count,
-        result.retry_after_seconds,
-        jitter=jitter,
-        max_backoff=max_backoff,
-        rng=rng,
-    )
-    row.next_poll_at = now + timedelta(seconds=delay)
+    try:
+        delay = next_delay(
+            row.interval_seconds,
+            row.error_count,
+            result.retry_after_seconds,
+            jitter=jitter,
+            max_backoff=max_backoff,
+            rng=rng,
+        )
+        row.next_poll_at = now + timedelta(seconds=delay)
+    except (ArithmeticError, ValueError) as exc:
+        # One feed's odd value must not fail the transaction that records its whole batch.
+        log.error("feed %s: cannot schedule its next poll (%s); trying again in an hour", row.id, exc)
+        row.next_poll_at = now + timedelta(hours=1)
     row.lease_owner = row.lease_until = None
     return row.next_poll_at

@@ -167,3 +167,29 @@ def test_a_document_that_breaks_the_classifier_fails_alone(db: Database) -> None
     assert isinstance(broken, ValueError) and "unreadable" in str(broken)
     assert isinstance(fine, IngestOutcome) and fine.stored and isinstance(also_fine, IngestOutcome)
     assert count(db, ArticleRow) == 2
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        pytest.param(
+            "Gunmen attack MSF hospital in Kunduz, killing three aid workers",
+            "Gunmen attack MSF hospital in Kunduz, killing three aid workers. "
+            "The organisation said the attack happened on Tuesday night. Staff were evacuated.",
+            id="body-opens-with-the-headline",
+        ),
+        pytest.param(
+            "Armed men attacked a UN convoy near Goma",
+            "The World Food Programme said its staff were unharmed. Deliveries are suspended.",
+            id="headline-is-the-only-evidence",
+        ),
+    ],
+)
+def test_incident_summary_does_not_repeat_the_title(db: Database, ingestor: Ingestor, title: str, body: str) -> None:
+    outcome = ingestor.ingest(
+        Article(feed_id="outlet-a", url="https://a.example/t", entry_key="t", title=title, text=body, published=NOW)
+    )
+    assert outcome.incident_id is not None
+    incident = get_incident(db, outcome.incident_id)
+    assert incident is not None and incident.title == title
+    assert incident.summary and not incident.summary.casefold().startswith(title.casefold()[:20]), incident.summary
