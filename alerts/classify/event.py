@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from alerts.classify.dates import HISTORICAL_DAYS, as_date, attack_date
-from alerts.classify.features import Analysis, Sentence, Unit, ensure_violence, spans
+from alerts.classify.features import SHORT_DOC, Analysis, Sentence, Unit, ensure_violence, spans
 from alerts.classify.lexicon import Lexicon
 
 ATTACK = "attack"
@@ -93,6 +93,11 @@ def _intentional(sent: Sentence, lex: Lexicon) -> bool:
     return False
 
 
+def _violent_act(sent: Sentence, lex: Lexicon) -> bool:
+    """An intentional act, or a killing ("were killed", "tués"): more than deaths or damage alone."""
+    return _intentional(sent, lex) or "killing" in _cues(sent, lex)
+
+
 def _old_date(sent: Sentence, lex: Lexicon, published: date | None) -> date | None:
     """A date in the sentence more than 30 days before publication (None when none or no publication date)."""
     if published is None:
@@ -128,13 +133,21 @@ def _sentence_verdict(sent: Sentence, lex: Lexicon, published: date | None, cont
         word = _mishap(cues) or next((w for s in context if (w := _mishap(_cues(s, lex)))), None)
         if word is not None:
             return "accident", f'"{word}" and no intentional act'
-    for name in ("commemoration", "judicial", "retrospective"):
+    for name in ("commemoration", "judicial"):
         if name in cues:
             return "historical", f'{name} cue "{cues[name]}"'
-    if "aggregate" in cues:
-        return "aggregate", f'aggregate cue "{cues["aggregate"]}"'
-    # "on Tuesday", "yesterday": a new event, whatever older date the sentence also names.
-    old = None if "fresh" in cues else _old_date(sent, lex, published)
+    for name in ("aggregate", "aggregate_headline"):
+        if name in cues and (name == "aggregate" or sent.is_title):
+            return "aggregate", f'aggregate cue "{cues[name]}"'
+    # "on Tuesday", "yesterday": a new event, whatever period or older date the sentence also names
+    # ("... on Tuesday, two years after ...", "... on Tuesday, the third attack this year").
+    if "fresh" in cues:
+        return ATTACK, "a specific, recent, intentional act"
+    if "retrospective" in cues:
+        return "historical", f'retrospective cue "{cues["retrospective"]}"'
+    if "aggregate_period" in cues:
+        return "aggregate", f'period cue "{cues["aggregate_period"]}"'
+    old = _old_date(sent, lex, published)
     if old is not None:
         return "historical", f"dated {old.isoformat()}, more than {HISTORICAL_DAYS} days before publication"
     return ATTACK, "a specific, recent, intentional act"
@@ -225,10 +238,16 @@ def decide(
     sents = analysis.sentences
     lead = [s for s in sents[:4] if not s.is_title][:2]
     lead_ids = {id(s) for s in lead}
+    long_story = len(sents) > SHORT_DOC  # a note ("2 UN staff killed") is telegraphic by nature
     for unit in passing:
         near = [sents[j] for j in (unit.index - 1, unit.index + 1) if 0 <= j < len(sents)]
         context = [s for s in ([title] if title else []) + lead + near if s is not unit.sentence]
         reason, detail = _sentence_verdict(unit.sentence, lex, ref, context)
+        if reason == ATTACK and long_story and not _violent_act(unit.sentence, lex):
+            # "Sixteen patients died", "the hospital was damaged": a violent act must be named here or
+            # in the headline, the lead or the sentences around it.
+            if not any(ensure_violence(s, lex) and _violent_act(s, lex) for s in context):
+                reason, detail = "no_violence", "deaths or damage, but no violent act is named"
         if reason == ATTACK:
             # Once the strongest sentences are set aside, what remains speaks for the story only from the
             # headline or the lead: deeper down it is a quote or background of the story set aside.
@@ -241,6 +260,18 @@ def decide(
     if not kept:
         reason, detail, unit = rejected[0]
         checks.append(Check(reason, False, f"{_where(unit)}: {detail}"))
+        return EventDecision(reason, [u for _r, _d, u in rejected], checks)
+    if (
+        rejected
+        and all(u.sentence.is_title for u in kept)
+        and any(id(u.sentence) in lead_ids for _r, _d, u in rejected)
+    ):
+        # A headline alone against its own lead: the lead says what the story is ("UN mourns Baghdad
+        # victims" over "... marked the first anniversary of the bombing").
+        reason, detail, unit = next(r for r in rejected if id(r[2].sentence) in lead_ids)
+        checks.append(
+            Check(reason, False, f"{_where(unit)}, the lead: {detail}; the headline alone does not outweigh it")
+        )
         return EventDecision(reason, [u for _r, _d, u in rejected], checks)
     for reason, detail, unit in rejected:
         checks.append(Check(reason, True, f"{_where(unit)} set aside: {detail}"))
