@@ -1,92 +1,311 @@
-"""Casualty figures (killed, injured, kidnapped) from the evidence sentences and the toll next to them.
+"""Casualty figures (killed, injured, kidnapped) of the attack itself, from the sentences that report it.
 
 A figure is the number written next to a casualty word: before it for "three aid workers were killed",
-after it for a participle ("killing three", "tuant deux", "matando a dos") or the Arabic "استشهد 9".
+after it for an active verb or a participle ("killed two guards", "killing three", "tuant deux",
+"matando a dos") or the Arabic "استشهد 9". Number words are read by text2num (en, fr, es, pt and other
+languages it knows: "Twenty three", "Vingt-trois", "Veintitrés", "vinte e três"); the lexicon's
+``numbers`` adds what it does not read (Arabic numerals as words, "dozens", articles).
+
+What keeps the figure to this attack (lexicon keys, all optional):
+
+- ``cumulative``: a figure in the same clause as "since October", "this year", "bringing the total to" is
+  a running tally, never the attack's;
+- ``aggregate``: "across Gaza", "in separate strikes" make it the day's total across several attacks;
+  then only a part named after ``including`` ("..., including four at the MSF hospital") is taken;
+- ``toll_updates``: "the death toll rose to 9" is the attack's toll (and wins over a first count) when it
+  is the headline or the clause names the attack ("the toll from the strike"); elsewhere it is dropped;
+- a number binds to the casualty word next to it, so wounded are never counted as killed;
+- "a"/"un"/"una"/"um" count as 1 only where grammar makes them a count ("a nurse was killed",
+  "killed a nurse"), never "killed in an ambush" or "a bomb killed the doctor";
+- ``no_casualties``: "no one was hurt" gives 0 when no figure of that kind was read.
+
 Reports often give the toll in the sentence after the attack ("Two guards were killed in the attack,
-the mission said."): a neighbour of an evidence sentence that refers back to the attack is read too.
-Number words come from the lexicon.
+the mission said."): a neighbour of an evidence sentence that refers back to the attack is read too
+(``toll_sentences``). Number parsing runs only on those few sentences.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from text_to_num import alpha2digit, text2num
 
 from alerts.classify.features import spans
 from alerts.classify.lexicon import Lexicon
 
-_TOKEN = re.compile(r"\d[\d,.]*|[\w'’-]+|[.;:!?؟،]")
-_CLAUSE_END = {".", ";", ":", "!", "?", "؟"}
-WINDOW = 7  # tokens searched on each side of a casualty word
-_ARTICLES = frozenset({"a", "an", "un", "une", "una"})
-_PARTICIPLE_ENDINGS = ("ing", "ant", "ando", "iendo")
+# Languages text2num reads; others (Arabic) rely on the lexicon's number words.
+TEXT2NUM_LANGS = frozenset({"en", "fr", "es", "pt", "de", "it", "nl", "da"})
+KINDS = ("killed", "injured", "kidnapped")
+WINDOW = 7  # tokens searched on the noun side of a casualty word
+RIGHT_WINDOW = 4  # tokens searched after a verb or participle ("killing at least 12")
+GAP = 4  # most words between a singular article and its casualty word ("a UN staff member was killed")
+MAX_COUNT = 999_999
+
+_TOKEN = re.compile(r"\d(?:[\d,.]*\d)?|[^\W\d_](?:[\w'’-]*\w)?|[.;:!?؟،,()—–]", re.UNICODE)
+_SENT_END = frozenset({".", ";", ":", "!", "?", "؟"})
+_CLAUSE = _SENT_END | {",", "،", "(", ")", "—", "–"}
+_PARTICIPLE_ENDINGS = ("ing", "ant", "ando", "iendo", "indo")
+_AR_TENS = frozenset(range(20, 100, 10))
 
 
-def _value(tok: str, lex: Lexicon) -> int | None:
-    if tok[0].isdigit():
-        digits = tok.replace(",", "").split(".")[0]
-        return int(digits) if digits.isdigit() and len(digits) <= 6 else None
-    return lex.numbers.get(tok.lower())
+@dataclass(slots=True)
+class _Tok:
+    start: int
+    end: int
+    text: str
+    low: str
+    value: int | None = None
+    skip: bool = False  # inside an "including ..." aside: not the clause's own figure
 
 
-def _toks(text: str) -> list[tuple[int, str]]:
-    return [(m.start(), m.group()) for m in _TOKEN.finditer(text)]
+def to_digits(text: str, lang: str) -> str:
+    """Number words written as digits ("Twenty three" → "23"); "one"/"un"/"a" stay words (articles)."""
+    if lang not in TEXT2NUM_LANGS:
+        return text
+    try:
+        # threshold 2: isolated "one"/"un"/"uno" stay words, so the grammar rules below can tell an
+        # article from a count.
+        return str(alpha2digit(text, lang, threshold=2))
+    except ValueError:
+        return text
 
 
-def _near(toks: list[tuple[int, str]], at: int, end: int, lex: Lexicon, mode: str) -> int | None:
-    """The number next to a casualty word; ``mode`` is "left" (noun before the verb), "right" (Arabic:
-    right then left) or "participle" (right only: "killing a guard", "tuant deux gardes")."""
-    idx = next((i for i, (p, _t) in enumerate(toks) if p >= at), len(toks))
-    after = next((i for i, (p, _t) in enumerate(toks) if p >= end), len(toks))
-
-    def left() -> int | None:
-        for j in range(idx - 1, max(-1, idx - 1 - WINDOW), -1):
-            t = toks[j][1]
-            if t in _CLAUSE_END:
-                return None
-            v = _value(t, lex)
-            if v is not None:
-                return v
+@lru_cache(maxsize=8192)
+def _word_value(word: str, lang: str) -> int | None:
+    """The value of one number word text2num knows ("uma", "uno", "one"), else None."""
+    if lang not in TEXT2NUM_LANGS or not word.isalpha():
         return None
-
-    def right() -> int | None:
-        for j in range(after, min(len(toks), after + 4)):
-            t = toks[j][1]
-            if t in _CLAUSE_END:
-                return None
-            v = _value(t, lex)
-            # "a"/"un" counts as one only right after a participle ("killing a guard", "matando a un
-            # guardia"); elsewhere it is an article ("killed in an ambush").
-            if v is not None and (t.lower() not in _ARTICLES or (mode == "participle" and j - after <= 1)):
-                return v
+    try:
+        v = text2num(word, lang)
+    except ValueError:
         return None
-
-    if mode == "participle":
-        return right()
-    if mode == "left":
-        # Active voice puts the figure right after the verb ("shot dead two nurses"); an article further
-        # left ("stormed an NGO clinic and shot dead ...") must not win over it.
-        nxt = toks[after][1] if after < len(toks) else ""
-        v = _value(nxt, lex) if nxt else None
-        if v is not None and nxt.lower() not in _ARTICLES:
-            return v
-    first, second = (right, left) if mode == "right" else (left, right)
-    v = first()
-    return v if v is not None else second()
+    return int(v) if isinstance(v, int | float) and v == int(v) else None
 
 
-def casualties(sentences: list[str], lex: Lexicon) -> dict[str, int | None]:
-    """killed / injured / kidnapped: the first figure found for each, evidence sentence order."""
-    out: dict[str, int | None] = {"killed": None, "injured": None, "kidnapped": None}
-    for sent in sentences:
-        toks = _toks(sent)
-        for kind, s, e in spans(lex.casualties, sent):
-            if out.get(kind) is not None:
+def _tokens(text: str, lex: Lexicon) -> list[_Tok]:
+    """Tokens with their head-count value: measures, years, ordinals and negated numbers have none."""
+    toks = [_Tok(m.start(), m.end(), m.group(), m.group().lower()) for m in _TOKEN.finditer(text)]
+    for i, t in enumerate(toks):
+        nxt = toks[i + 1].low if i + 1 < len(toks) else ""
+        if t.text[0].isdigit():
+            after = text[t.end : t.end + 1]
+            if after and (after.isalpha() or after in "-%°"):
+                continue  # "2nd", "35-year-old", "5%"
+            digits = t.text.replace(",", "").split(".")[0]
+            if not digits.isdigit() or len(digits) > 6:
                 continue
-            word = sent[s:e].lower()
-            mode = "right" if lex.lang == "ar" else "participle" if word.endswith(_PARTICIPLE_ENDINGS) else "left"
-            v = _near(toks, s, e, lex, mode)
-            if v is not None:
-                out[kind] = v
+            v = int(digits)
+            if 1900 <= v <= 2100 and "," not in t.text:
+                continue  # a year
+        else:
+            found = lex.numbers.get(t.low)
+            word = found if found is not None else _word_value(t.low, lex.lang)
+            if word is None:
+                continue
+            v = word
+            if lex.lang == "ar" and v < 10 and nxt.startswith("و") and lex.numbers.get(nxt[1:]) in _AR_TENS:
+                v += lex.numbers[nxt[1:]]  # "ثلاثة وعشرون" = 3 + 20
+                toks[i + 1].skip = True
+        if nxt in lex.number_units or (i > 0 and toks[i - 1].low in lex.negations):
+            continue  # "two days", "no one"
+        if 0 <= v <= MAX_COUNT:
+            t.value = v
+    return toks
+
+
+def _mark_asides(text: str, toks: list[_Tok], lex: Lexicon) -> list[tuple[int, int]]:
+    """Mark the tokens of "including three nurses," asides; return their (first, last) token indices."""
+    out: list[tuple[int, int]] = []
+    if lex.including is None:
+        return out
+    for _n, s, _e in spans(lex.including, text):
+        first = next((i for i, t in enumerate(toks) if t.start >= s), None)
+        if first is None:
+            continue
+        last = first
+        while last + 1 < len(toks) and toks[last + 1].text not in _CLAUSE:
+            last += 1
+        for t in toks[first : last + 1]:
+            t.skip = True
+        out.append((first, last))
+    return out
+
+
+def _is_one(t: _Tok) -> bool:
+    return t.value == 1 and not t.text[0].isdigit()
+
+
+class _Reader:
+    """Finds the figure of each casualty word of one sentence."""
+
+    def __init__(self, text: str, lex: Lexicon, headline: bool) -> None:
+        self.text = text
+        self.lex = lex
+        self.headline = headline
+        self.toks = _tokens(text, lex)
+        self.asides = _mark_asides(text, self.toks, lex)
+        self.cumulative = [(s, e) for _n, s, e in spans(lex.cumulative, text)]
+        self.aggregate = [(s, e) for _n, s, e in spans(lex.aggregate, text)]
+        self.refs = [(s, e) for _n, s, e in spans(lex.attack_refs, text)]
+        self.cas_tok: set[int] = set()
+
+    def index(self, pos: int) -> int:
+        return next((i for i, t in enumerate(self.toks) if t.start >= pos), len(self.toks))
+
+    def _left(self, idx: int) -> int | None:
+        """Figure before the casualty word at token ``idx``: "three aid workers were killed"."""
+        toks, lex = self.toks, self.lex
+        for j in range(idx - 1, max(-1, idx - 1 - WINDOW - 4), -1):
+            t = toks[j]
+            if t.skip:
+                continue
+            if t.text in _SENT_END or j in self.cas_tok:
+                return None  # another casualty word's figure, or another sentence part
+            if t.value is not None:
+                if not _is_one(t):
+                    return j
+                gap = [g for g in toks[j + 1 : idx] if not g.skip]
+                prev = toks[j - 1].low if j > 0 else ""
+                if (
+                    1 <= len(gap) <= GAP
+                    and not any(g.text in _CLAUSE or g.low in lex.determiners or g.value is not None for g in gap)
+                    and prev not in lex.conjunctions
+                ):
+                    return j  # "a nurse was killed", "une infirmière a été tuée"
+                return None
+            if t.low in lex.determiners and not (j > 0 and toks[j - 1].low in lex.partitive):
+                return None  # "two gunmen stormed the clinic and killed": another noun phrase
+            if idx - j > WINDOW:
+                return None
+        return None
+
+    def _right(self, after: int, articles: int) -> int | None:
+        """Figure after the casualty word: "killed two guards", "killing at least 12"; ``articles``: how
+        far after the word a singular article still counts ("killed a nurse")."""
+        toks = self.toks
+        for j in range(after, min(len(toks), after + RIGHT_WINDOW)):
+            t = toks[j]
+            if t.skip:
+                continue
+            if t.text in _SENT_END or j in self.cas_tok:
+                return None
+            if t.value is not None and (not _is_one(t) or j - after < articles):
+                return j
+        return None
+
+    def figure(self, s: int, e: int, participle: bool) -> int | None:
+        """Token index of the figure of the casualty word at characters ``s``..``e``."""
+        idx, after = self.index(s), self.index(e)
+        lex = self.lex
+        if lex.lang == "ar":
+            found = self._right(after, 1)
+            return found if found is not None else self._left(idx)
+        if participle:
+            return self._right(after, 2)
+        nxt = self.toks[after] if after < len(self.toks) else None
+        prev = self.toks[idx - 1].low if idx > 0 else ""
+        active = (
+            nxt is not None
+            and prev not in lex.passive_aux
+            and (nxt.value is not None or nxt.low in lex.determiners)
+            and not nxt.skip
+        )
+        if active:  # "gunmen killed two nurses", "a bomb killed the doctor": the object is the victim
+            return self._right(after, 1)
+        found = self._left(idx)
+        return found if found is not None else self._right(after, 0)
+
+    def clause(self, a: int, b: int) -> tuple[int, int]:
+        """Character range of the clause holding tokens ``a``..``b``."""
+        toks = self.toks
+        while a > 0 and toks[a - 1].text not in _CLAUSE:
+            a -= 1
+        while b + 1 < len(toks) and toks[b + 1].text not in _CLAUSE:
+            b += 1
+        return toks[a].start, toks[b].end
+
+    @staticmethod
+    def _hits(found: list[tuple[int, int]], cs: int, ce: int) -> bool:
+        return any(s < ce and cs < e for s, e in found)
+
+    def aside_figure(self, from_tok: int) -> int | None:
+        """The figure of the first "including ..." aside after token ``from_tok``."""
+        for first, last in self.asides:
+            if first < from_tok:
+                continue
+            for t in self.toks[first : last + 1]:
+                if t.value is not None:
+                    return t.value
+        return None
+
+
+def _read(text: str, lex: Lexicon, headline: bool) -> tuple[dict[str, int], int | None]:
+    """(kind → figure, updated toll) for one sentence."""
+    text = to_digits(text, lex.lang)
+    words = spans(lex.casualties, text)
+    tolls = spans(lex.toll_updates, text)
+    if not words and not tolls:
+        return {}, None
+    r = _Reader(text, lex, headline)
+    for _k, s, e in words:
+        r.cas_tok.update(range(r.index(s), r.index(e)))
+    out: dict[str, int] = {}
+    for kind, s, e in words:
+        if kind in out:
+            continue
+        word = text[s:e].lower()
+        j = r.figure(s, e, participle=word.endswith(_PARTICIPLE_ENDINGS))
+        if j is None:
+            continue
+        value = r.toks[j].value
+        at = r.index(s)
+        cs, ce = r.clause(min(j, at), max(j, at))
+        if r._hits(r.cumulative, cs, ce):
+            continue  # "... killed since October": a running tally
+        if r._hits(r.aggregate, cs, ce):
+            value = r.aside_figure(min(j, at))  # "... across Gaza, including four at the hospital"
+        if value is not None:
+            out[kind] = value
+    update = None
+    for _k, s, e in tolls:
+        j = r._right(r.index(e), 0)
+        if j is None:
+            continue
+        at = r.index(s)
+        cs, ce = r.clause(at, j)
+        if r._hits(r.cumulative, cs, ce) or r._hits(r.aggregate, cs, ce):
+            continue
+        # The toll of this attack: the headline of an update story, or a toll that names the attack.
+        if headline or r._hits(r.refs, cs, ce) or spans(lex.violence, text[s:e]):
+            update = r.toks[j].value
+            break
+    return out, update
+
+
+def casualties(sentences: list[str], lex: Lexicon, headline: str | None = None) -> dict[str, int | None]:
+    """killed / injured / kidnapped of the attack: the first figure found for each, in sentence order
+    (evidence first), an updated toll of the attack winning over a first count; 0 for "no one was
+    hurt"; None when the sentences do not say. ``headline`` is the headline's text when it is among
+    ``sentences``."""
+    out: dict[str, int | None] = dict.fromkeys(KINDS)
+    update: int | None = None
+    none_said: set[str] = set()
+    for sent in sentences:
+        found, upd = _read(sent, lex, headline is not None and sent == headline)
+        for kind, value in found.items():
+            if out.get(kind) is None:
+                out[kind] = value
+        if update is None:
+            update = upd
+        for kind, _s, _e in spans(lex.no_casualties, sent):
+            none_said.update(("killed", "injured") if kind == "all" else (kind,))
+    if update is not None:
+        out["killed"] = update
+    for kind in none_said:
+        if out.get(kind) is None:
+            out[kind] = 0
     return out
 
 
@@ -112,6 +331,8 @@ def toll_sentences(norms: list[str], evidence: list[int], lex: Lexicon, skip: se
                 continue
             seen.add(j)
             text = norms[j]
-            if lex.casualties.search(text) and lex.attack_refs.search(text):
+            if (lex.casualties.search(text) or (lex.toll_updates and lex.toll_updates.search(text))) and (
+                lex.attack_refs.search(text)
+            ):
                 out.append(text)
     return out
