@@ -73,7 +73,7 @@ def to_digits(text: str, lang: str) -> str:
 
 
 @lru_cache(maxsize=8192)
-def _word_value(word: str, lang: str) -> int | None:
+def word_value(word: str, lang: str) -> int | None:
     """The value of one number word text2num knows ("uma", "uno", "one"), else None."""
     if lang not in TEXT2NUM_LANGS or not word.isalpha():
         return None
@@ -101,7 +101,7 @@ def _tokens(text: str, lex: Lexicon) -> list[_Tok]:
                 continue  # a year
         else:
             found = lex.numbers.get(t.low)
-            word = found if found is not None else _word_value(t.low, lex.lang)
+            word = found if found is not None else word_value(t.low, lex.lang)
             if word is None:
                 continue
             v = word
