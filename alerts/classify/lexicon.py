@@ -117,6 +117,7 @@ class Lexicon:
     passive_aux: frozenset[str] = frozenset()
     partitive: frozenset[str] = frozenset()
     conjunctions: frozenset[str] = frozenset()
+    clause_openers: frozenset[str] = frozenset()
     number_units: frozenset[str] = frozenset()
     time_units: dict[str, int] = field(default_factory=dict)
     ago: re.Pattern[str] | None = None
@@ -243,6 +244,7 @@ def load_lexicon(lang: str, lexicon_dir: str | None = None) -> Lexicon:
         passive_aux=_word_set(data, "passive_aux"),
         partitive=_word_set(data, "partitive"),
         conjunctions=_word_set(data, "conjunctions"),
+        clause_openers=_word_set(data, "clause_openers"),
         number_units=_word_set(data, "number_units") | frozenset(_words(data, "time_units")),
         time_units=_words(data, "time_units"),
         ago=_ago(data, lang),

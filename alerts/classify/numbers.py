@@ -157,29 +157,35 @@ class _Reader:
     def _left(self, idx: int) -> int | None:
         """Figure before the casualty word at token ``idx``: "three aid workers were killed"."""
         toks, lex = self.toks, self.lex
-        for j in range(idx - 1, max(-1, idx - 1 - WINDOW - 4), -1):
+        seen = 0
+        for j in range(idx - 1, -1, -1):
             t = toks[j]
             if t.skip:
-                continue
-            if t.text in _SENT_END or j in self.cas_tok:
-                return None  # another casualty word's figure, or another sentence part
+                continue  # an "including ..." aside does not count towards the window
+            seen += 1
+            if seen > WINDOW or t.text in _SENT_END or j in self.cas_tok or t.low in lex.clause_openers:
+                return None  # too far, another casualty word's figure, or another clause
             if t.value is not None:
                 if not _is_one(t):
                     return j
                 gap = [g for g in toks[j + 1 : idx] if not g.skip]
-                prev = toks[j - 1].low if j > 0 else ""
-                if (
-                    1 <= len(gap) <= GAP
-                    and not any(g.text in _CLAUSE or g.low in lex.determiners or g.value is not None for g in gap)
-                    and prev not in lex.conjunctions
-                ):
-                    return j  # "a nurse was killed", "une infirmière a été tuée"
-                return None
+                return j if self._singular(j, gap) else None
             if t.low in lex.determiners and not (j > 0 and toks[j - 1].low in lex.partitive):
                 return None  # "two gunmen stormed the clinic and killed": another noun phrase
-            if idx - j > WINDOW:
-                return None
         return None
+
+    def _singular(self, j: int, gap: list[_Tok]) -> bool:
+        """Whether the article at token ``j`` makes one victim: "a nurse was killed", "une infirmière a
+        été tuée", not "two guards and a nurse were killed" (several) or "a raid on the clinic, ..."."""
+        lex, toks = self.lex, self.toks
+        if not 1 <= len(gap) <= GAP or any(
+            g.text in _CLAUSE or g.low in lex.determiners or g.value is not None for g in gap
+        ):
+            return False
+        if j > 0 and toks[j - 1].low in lex.conjunctions:
+            # "... were wounded and a nurse killed" joins clauses; "two guards and a nurse" joins victims.
+            return j > 1 and (j - 2 in self.cas_tok or toks[j - 2].text in _CLAUSE)
+        return True
 
     def _right(self, after: int, articles: int) -> int | None:
         """Figure after the casualty word: "killed two guards", "killing at least 12"; ``articles``: how
@@ -220,9 +226,10 @@ class _Reader:
     def clause(self, a: int, b: int) -> tuple[int, int]:
         """Character range of the clause holding tokens ``a``..``b``."""
         toks = self.toks
-        while a > 0 and toks[a - 1].text not in _CLAUSE:
+        openers = self.lex.clause_openers
+        while a > 0 and toks[a - 1].text not in _CLAUSE and toks[a].low not in openers:
             a -= 1
-        while b + 1 < len(toks) and toks[b + 1].text not in _CLAUSE:
+        while b + 1 < len(toks) and toks[b + 1].text not in _CLAUSE and toks[b + 1].low not in openers:
             b += 1
         return toks[a].start, toks[b].end
 
@@ -278,7 +285,8 @@ def _read(text: str, lex: Lexicon, headline: bool) -> tuple[dict[str, int], int 
         if r._hits(r.cumulative, cs, ce) or r._hits(r.aggregate, cs, ce):
             continue
         # The toll of this attack: the headline of an update story, or a toll that names the attack.
-        if headline or r._hits(r.refs, cs, ce) or spans(lex.violence, text[s:e]):
+        named = any(v != "harm" for v, _a, _b in spans(lex.violence, text[s:e]))  # "toll from the airstrike"
+        if headline or named or r._hits(r.refs, cs, ce):
             update = r.toks[j].value
             break
     return out, update
