@@ -215,6 +215,7 @@ class _Reader:
         active = (
             nxt is not None
             and prev not in lex.passive_aux
+            and not (lex.intransitive is not None and lex.intransitive.fullmatch(self.text, s, e))
             and (nxt.value is not None or nxt.low in lex.determiners)
             and not nxt.skip
         )
@@ -343,4 +344,6 @@ def toll_sentences(norms: list[str], evidence: list[int], lex: Lexicon, skip: se
                 lex.attack_refs.search(text)
             ):
                 out.append(text)
+            elif d == 1 and lex.no_casualties is not None and lex.no_casualties.search(text):
+                out.append(text)  # "No one was hurt." right after the attack is about it
     return out
