@@ -18,7 +18,9 @@ DATES = [
     pytest.param("en", "Gunmen attacked the clinic on 2024-03-05.", date(2024, 3, 5), id="en-iso"),
     pytest.param("en", "Gunmen attacked the clinic on 05/03/2024.", date(2024, 3, 5), id="en-day-first-slashes"),
     pytest.param("fr", "Des hommes armés ont attaqué la clinique le 5.3.2024.", date(2024, 3, 5), id="fr-dots"),
-    pytest.param("en", "Gunmen attacked the clinic on 03/25/2024.", date(2024, 3, 25), id="en-month-first-when-day-over-12"),
+    pytest.param(
+        "en", "Gunmen attacked the clinic on 03/25/2024.", date(2024, 3, 25), id="en-month-first-when-day-over-12"
+    ),
     pytest.param("es", "El ataque ocurrió el 05-03-2024.", date(2024, 3, 5), id="es-dashes"),
     # Written.
     pytest.param("en", "Gunmen attacked the clinic on 5 March.", date(2024, 3, 5), id="en-5-march"),
@@ -27,16 +29,28 @@ DATES = [
     pytest.param("fr", "L'attaque a eu lieu le 1er mars 2024.", date(2024, 3, 1), id="fr-1er-mars"),
     pytest.param("es", "El ataque ocurrió el 5 de marzo.", date(2024, 3, 5), id="es-el-5-de-marzo"),
     pytest.param("ar", "وقع الهجوم في 5 مارس 2024.", date(2024, 3, 5), id="ar-5-march"),
-    pytest.param("en", "Gunmen attacked the clinic on 20 December.", date(2023, 12, 20), id="en-yearless-date-is-last-year"),
+    pytest.param(
+        "en", "Gunmen attacked the clinic on 20 December.", date(2023, 12, 20), id="en-yearless-date-is-last-year"
+    ),
     # Relative.
     pytest.param("en", "Gunmen attacked the clinic two days ago.", date(2024, 5, 10), id="en-two-days-ago"),
     pytest.param("en", "Gunmen attacked the clinic a week ago.", date(2024, 5, 5), id="en-a-week-ago"),
     pytest.param("en", "Gunmen attacked the clinic last week.", date(2024, 5, 5), id="en-last-week"),
     pytest.param("en", "Gunmen attacked the clinic on Tuesday.", date(2024, 5, 7), id="en-on-tuesday"),
     pytest.param("en", "Gunmen attacked the clinic yesterday.", date(2024, 5, 11), id="en-yesterday"),
-    pytest.param("fr", "Des hommes armés ont attaqué la clinique il y a deux jours.", date(2024, 5, 10), id="fr-il-y-a-deux-jours"),
+    pytest.param(
+        "fr",
+        "Des hommes armés ont attaqué la clinique il y a deux jours.",
+        date(2024, 5, 10),
+        id="fr-il-y-a-deux-jours",
+    ),
     pytest.param("fr", "Des hommes armés ont attaqué la clinique hier.", date(2024, 5, 11), id="fr-hier"),
-    pytest.param("fr", "Des hommes armés ont attaqué la clinique la semaine dernière.", date(2024, 5, 5), id="fr-la-semaine-derniere"),
+    pytest.param(
+        "fr",
+        "Des hommes armés ont attaqué la clinique la semaine dernière.",
+        date(2024, 5, 5),
+        id="fr-la-semaine-derniere",
+    ),
     pytest.param("fr", "Des hommes armés ont attaqué la clinique aujourd'hui.", date(2024, 5, 12), id="fr-aujourd-hui"),
     pytest.param("es", "Hombres armados atacaron la clínica hace dos días.", date(2024, 5, 10), id="es-hace-dos-dias"),
     pytest.param("es", "Hombres armados atacaron la clínica ayer.", date(2024, 5, 11), id="es-ayer"),
@@ -44,8 +58,15 @@ DATES = [
     pytest.param("ar", "هاجم مسلحون العيادة منذ ثلاثة أيام.", date(2024, 5, 9), id="ar-three-days-ago"),
     pytest.param("ar", "هاجم مسلحون العيادة قبل يومين.", date(2024, 5, 10), id="ar-two-days-ago-dual"),
     # Never after publication.
-    pytest.param("en", "Talks are planned for 2024-06-01; the clinic was attacked on 2024-05-01.", date(2024, 5, 1), id="en-future-date-skipped"),
-    pytest.param("en", "Gunmen attacked the clinic; a hearing is set for 20/05/2024.", PUBLISHED, id="en-only-future-falls-back"),
+    pytest.param(
+        "en",
+        "Talks are planned for 2024-06-01; the clinic was attacked on 2024-05-01.",
+        date(2024, 5, 1),
+        id="en-future-date-skipped",
+    ),
+    pytest.param(
+        "en", "Gunmen attacked the clinic; a hearing is set for 20/05/2024.", PUBLISHED, id="en-only-future-falls-back"
+    ),
     pytest.param("en", "Gunmen attacked the clinic on 12 May.", date(2024, 5, 12), id="en-same-day"),
     # Nothing written: the publication date.
     pytest.param("en", "Gunmen attacked the clinic.", PUBLISHED, id="en-no-date"),
@@ -68,7 +89,10 @@ def test_datetime_published_and_context_relative_day() -> None:
 def test_context_never_gives_an_explicit_date() -> None:
     """Background paragraphs around the evidence carry old explicit dates: only relative days are read there."""
     lex = load_lexicon("en")
-    assert attack_date(["Gunmen attacked the clinic."], lex, PUBLISHED, ["The clinic opened on 3 March 2010."]) == PUBLISHED
+    assert (
+        attack_date(["Gunmen attacked the clinic."], lex, PUBLISHED, ["The clinic opened on 3 March 2010."])
+        == PUBLISHED
+    )
 
 
 def test_no_publication_date_reads_only_written_dates() -> None:
@@ -104,7 +128,9 @@ OLD = [
     pytest.param("es", "El hospital fue bombardeado el año pasado.", date(2023, 12, 31), id="es-el-ano-pasado"),
     pytest.param("ar", "قصف المستشفى عام 2019.", date(2019, 12, 31), id="ar-am-2019"),
     pytest.param("en", "The hospital was bombed in 2024.", PUBLISHED, id="en-this-year-is-not-old"),
-    pytest.param("en", "The hospital, bombed in 2019, was hit again on Tuesday.", date(2024, 5, 7), id="en-finer-date-wins"),
+    pytest.param(
+        "en", "The hospital, bombed in 2019, was hit again on Tuesday.", date(2024, 5, 7), id="en-finer-date-wins"
+    ),
     pytest.param("en", "The hospital was bombed.", None, id="en-nothing-said"),
 ]
 

@@ -17,44 +17,106 @@ Figures = tuple[int | None, int | None, int | None]
 
 ROWS = [
     # Compound number words, read by text2num.
-    pytest.param("en", "Twenty three aid workers were killed in the attack.", False, (23, None, None), id="en-twenty-three"),
-    pytest.param("en", "One hundred and twelve people were wounded.", False, (None, 112, None), id="en-one-hundred-twelve"),
-    pytest.param("fr", "Vingt-trois humanitaires ont été tués dans l'attaque.", False, (23, None, None), id="fr-vingt-trois"),
+    pytest.param(
+        "en", "Twenty three aid workers were killed in the attack.", False, (23, None, None), id="en-twenty-three"
+    ),
+    pytest.param(
+        "en", "One hundred and twelve people were wounded.", False, (None, 112, None), id="en-one-hundred-twelve"
+    ),
+    pytest.param(
+        "fr", "Vingt-trois humanitaires ont été tués dans l'attaque.", False, (23, None, None), id="fr-vingt-trois"
+    ),
     pytest.param("fr", "Vingt et un civils ont été blessés.", False, (None, 21, None), id="fr-vingt-et-un"),
     pytest.param("es", "Veintitrés cooperantes murieron en el ataque.", False, (23, None, None), id="es-veintitres"),
     pytest.param("es", "Veintiún muertos en el ataque contra el convoy.", False, (21, None, None), id="es-veintiun"),
-    pytest.param("ar", "قتل ثلاثة وعشرون عاملا في المجال الإنساني في الهجوم.", False, (23, None, None), id="ar-23-in-words"),
+    pytest.param(
+        "ar", "قتل ثلاثة وعشرون عاملا في المجال الإنساني في الهجوم.", False, (23, None, None), id="ar-23-in-words"
+    ),
     pytest.param("ar", "ما أسفر عن مقتل 3 حراس وإصابة 5 آخرين.", False, (3, 5, None), id="ar-killing-3-wounding-5"),
     # Participles and active verbs.
-    pytest.param("en", "Gunmen attacked the convoy, killing two and wounding five.", False, (2, 5, None), id="en-killing-two-wounding-five"),
-    pytest.param("fr", "Des hommes armés ont attaqué le convoi, tuant deux chauffeurs et blessant cinq personnes.", False, (2, 5, None), id="fr-tuant-deux-blessant-cinq"),
-    pytest.param("es", "Hombres armados atacaron el convoy, matando a dos conductores e hiriendo a cinco.", False, (2, 5, None), id="es-matando-a-dos-hiriendo-a-cinco"),
-    pytest.param("en", "Two gunmen killed a nurse at the clinic.", False, (1, None, None), id="en-active-object-not-the-gunmen"),
+    pytest.param(
+        "en",
+        "Gunmen attacked the convoy, killing two and wounding five.",
+        False,
+        (2, 5, None),
+        id="en-killing-two-wounding-five",
+    ),
+    pytest.param(
+        "fr",
+        "Des hommes armés ont attaqué le convoi, tuant deux chauffeurs et blessant cinq personnes.",
+        False,
+        (2, 5, None),
+        id="fr-tuant-deux-blessant-cinq",
+    ),
+    pytest.param(
+        "es",
+        "Hombres armados atacaron el convoy, matando a dos conductores e hiriendo a cinco.",
+        False,
+        (2, 5, None),
+        id="es-matando-a-dos-hiriendo-a-cinco",
+    ),
+    pytest.param(
+        "en", "Two gunmen killed a nurse at the clinic.", False, (1, None, None), id="en-active-object-not-the-gunmen"
+    ),
     pytest.param("en", "A bomb killed the doctor.", False, (None, None, None), id="en-a-bomb-is-not-a-victim"),
-    pytest.param("en", "Gunmen kidnapped a doctor near the hospital.", False, (None, None, 1), id="en-kidnapped-a-doctor"),
+    pytest.param(
+        "en", "Gunmen kidnapped a doctor near the hospital.", False, (None, None, 1), id="en-kidnapped-a-doctor"
+    ),
     # "including" asides: the total, not the part.
-    pytest.param("en", "At least 12 people, including three nurses, were killed.", False, (12, None, None), id="en-including-three-nurses"),
-    pytest.param("fr", "Au moins douze personnes, dont trois infirmières, ont été tuées.", False, (12, None, None), id="fr-dont-trois-infirmieres"),
-    pytest.param("es", "Al menos doce personas, entre ellas tres enfermeras, fueron asesinadas.", False, (12, None, None), id="es-entre-ellas-tres"),
+    pytest.param(
+        "en",
+        "At least 12 people, including three nurses, were killed.",
+        False,
+        (12, None, None),
+        id="en-including-three-nurses",
+    ),
+    pytest.param(
+        "fr",
+        "Au moins douze personnes, dont trois infirmières, ont été tuées.",
+        False,
+        (12, None, None),
+        id="fr-dont-trois-infirmieres",
+    ),
+    pytest.param(
+        "es",
+        "Al menos doce personas, entre ellas tres enfermeras, fueron asesinadas.",
+        False,
+        (12, None, None),
+        id="es-entre-ellas-tres",
+    ),
     pytest.param("en", "Two killed, one of them a doctor.", False, (2, None, None), id="en-two-killed-one-of-them"),
     # Nouns of the toll.
     pytest.param("en", "The attack left five dead and twelve wounded.", False, (5, 12, None), id="en-left-five-dead"),
-    pytest.param("fr", "L'attaque a fait cinq morts et douze blessés.", False, (5, 12, None), id="fr-cinq-morts-douze-blesses"),
+    pytest.param(
+        "fr", "L'attaque a fait cinq morts et douze blessés.", False, (5, 12, None), id="fr-cinq-morts-douze-blesses"
+    ),
     pytest.param("es", "El ataque dejó cinco muertos.", False, (5, None, None), id="es-dejo-cinco-muertos"),
     # Wounded never counted as killed.
     pytest.param("en", "12 wounded in attack that killed a nurse.", False, (1, 12, None), id="en-wounded-not-killed"),
-    pytest.param("en", "Five people were wounded and a nurse killed.", False, (1, 5, None), id="en-wounded-and-a-nurse-killed"),
+    pytest.param(
+        "en", "Five people were wounded and a nurse killed.", False, (1, 5, None), id="en-wounded-and-a-nurse-killed"
+    ),
     pytest.param("en", "Five people were wounded in the attack.", False, (None, 5, None), id="en-only-wounded"),
     # Singular nouns with an article.
     pytest.param("en", "A nurse was killed in an ambush.", False, (1, None, None), id="en-a-nurse-was-killed"),
     pytest.param("en", "An aid worker was shot dead.", False, (1, None, None), id="en-an-aid-worker"),
     pytest.param("fr", "Une infirmière a été tuée.", False, (1, None, None), id="fr-une-infirmiere"),
     pytest.param("es", "Una enfermera fue asesinada.", False, (1, None, None), id="es-una-enfermera"),
-    pytest.param("en", "Two guards and a nurse were killed.", False, (None, None, None), id="en-and-a-nurse-is-not-one"),
-    pytest.param("en", "Three aid workers were killed a day after the talks.", False, (3, None, None), id="en-a-day-is-not-a-count"),
+    pytest.param(
+        "en", "Two guards and a nurse were killed.", False, (None, None, None), id="en-and-a-nurse-is-not-one"
+    ),
+    pytest.param(
+        "en",
+        "Three aid workers were killed a day after the talks.",
+        False,
+        (3, None, None),
+        id="en-a-day-is-not-a-count",
+    ),
     # "no one was hurt".
     pytest.param("en", "No one was hurt.", False, (0, 0, None), id="en-no-one-hurt"),
-    pytest.param("en", "Two guards were killed; no one else was hurt.", False, (2, 0, None), id="en-count-wins-over-no-one"),
+    pytest.param(
+        "en", "Two guards were killed; no one else was hurt.", False, (2, 0, None), id="en-count-wins-over-no-one"
+    ),
     pytest.param("fr", "Personne n'a été blessé.", False, (0, 0, None), id="fr-personne-blesse"),
     pytest.param("es", "No hubo heridos.", False, (0, 0, None), id="es-no-hubo-heridos"),
     pytest.param("ar", "لم يسفر الهجوم عن وقوع إصابات.", False, (0, 0, None), id="ar-no-injuries"),
@@ -66,7 +128,9 @@ ROWS = [
         (2, None, None),
         id="en-bringing-to-300-excluded",
     ),
-    pytest.param("en", "300 aid workers have been killed since October.", False, (None, None, None), id="en-since-october-only"),
+    pytest.param(
+        "en", "300 aid workers have been killed since October.", False, (None, None, None), id="en-since-october-only"
+    ),
     pytest.param(
         "en",
         "The attack killed a driver, bringing the total killed this year to 300.",
@@ -118,14 +182,36 @@ ROWS = [
         id="fr-a-travers-gaza-dont-quatre",
     ),
     # Death tolls.
-    pytest.param("en", "Death toll in MSF hospital strike rises to 9", True, (9, None, None), id="en-headline-toll-rises"),
-    pytest.param("en", "The death toll from the airstrike on the hospital rose to nine.", False, (9, None, None), id="en-toll-names-the-attack"),
-    pytest.param("en", "The death toll in Gaza rose to 45.", False, (None, None, None), id="en-war-toll-not-the-attack"),
-    pytest.param("fr", "Le bilan de l'attaque contre l'hôpital s'est alourdi à neuf morts.", False, (9, None, None), id="fr-bilan-alourdi"),
-    pytest.param("ar", "ارتفعت حصيلة القتلى في الهجوم على المستشفى إلى 9.", False, (9, None, None), id="ar-toll-rose-to-9"),
+    pytest.param(
+        "en", "Death toll in MSF hospital strike rises to 9", True, (9, None, None), id="en-headline-toll-rises"
+    ),
+    pytest.param(
+        "en",
+        "The death toll from the airstrike on the hospital rose to nine.",
+        False,
+        (9, None, None),
+        id="en-toll-names-the-attack",
+    ),
+    pytest.param(
+        "en", "The death toll in Gaza rose to 45.", False, (None, None, None), id="en-war-toll-not-the-attack"
+    ),
+    pytest.param(
+        "fr",
+        "Le bilan de l'attaque contre l'hôpital s'est alourdi à neuf morts.",
+        False,
+        (9, None, None),
+        id="fr-bilan-alourdi",
+    ),
+    pytest.param(
+        "ar", "ارتفعت حصيلة القتلى في الهجوم على المستشفى إلى 9.", False, (9, None, None), id="ar-toll-rose-to-9"
+    ),
     # Measures, years and ordinals are not head counts.
-    pytest.param("en", "Two days later, gunmen killed 4 guards in 2023.", False, (4, None, None), id="en-days-and-year-skipped"),
-    pytest.param("en", "The second attack killed 35-year-old nurse Jane Doe.", False, (None, None, None), id="en-ordinal-and-age"),
+    pytest.param(
+        "en", "Two days later, gunmen killed 4 guards in 2023.", False, (4, None, None), id="en-days-and-year-skipped"
+    ),
+    pytest.param(
+        "en", "The second attack killed 35-year-old nurse Jane Doe.", False, (None, None, None), id="en-ordinal-and-age"
+    ),
 ]
 
 

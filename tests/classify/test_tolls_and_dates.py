@@ -234,7 +234,8 @@ THIS_ATTACK = [
     pytest.param(
         "fr",
         "",
-        "Vingt-trois humanitaires ont été tués mardi lorsque des hommes armés ont attaqué un convoi de l'ONU près de Bunia.",
+        "Vingt-trois humanitaires ont été tués mardi lorsque des hommes armés ont attaqué un convoi de l'ONU "
+        "près de Bunia.",
         23,
         id="fr-vingt-trois",
     ),
@@ -264,7 +265,8 @@ THIS_ATTACK = [
     pytest.param(
         "en",
         "Death toll in MSF hospital strike rises to 9",
-        "An airstrike hit an MSF hospital in Abs on Monday, killing five people.\nRescuers searched the rubble overnight.",
+        "An airstrike hit an MSF hospital in Abs on Monday, killing five people.\n"
+        "Rescuers searched the rubble overnight.",
         9,
         id="en-update-story-headline-toll",
     ),
@@ -293,8 +295,15 @@ def test_toll_of_this_attack(lang: str, title: str, text: str, killed: int) -> N
 
 
 ATTACK_DATES = [
-    pytest.param("en", "Gunmen attacked a UN compound in Herat on 2024-05-03, killing two guards.", date(2024, 5, 3), id="en-iso"),
-    pytest.param("en", "Gunmen attacked a UN compound in Herat two days ago, killing two guards.", date(2024, 5, 8), id="en-two-days-ago"),
+    pytest.param(
+        "en", "Gunmen attacked a UN compound in Herat on 2024-05-03, killing two guards.", date(2024, 5, 3), id="en-iso"
+    ),
+    pytest.param(
+        "en",
+        "Gunmen attacked a UN compound in Herat two days ago, killing two guards.",
+        date(2024, 5, 8),
+        id="en-two-days-ago",
+    ),
     pytest.param(
         "fr",
         "Des hommes armés ont attaqué le bureau de l'ONU à Goma il y a deux jours, tuant deux gardes.",
@@ -313,7 +322,9 @@ ATTACK_DATES = [
         date(2024, 3, 5),
         id="es-el-5-de-marzo",
     ),
-    pytest.param("ar", "هاجم مسلحون مقر الأمم المتحدة في هرات أمس، ما أسفر عن مقتل 3 حراس.", date(2024, 5, 9), id="ar-ams"),
+    pytest.param(
+        "ar", "هاجم مسلحون مقر الأمم المتحدة في هرات أمس، ما أسفر عن مقتل 3 حراس.", date(2024, 5, 9), id="ar-ams"
+    ),
     pytest.param(
         "en",
         "Gunmen attacked a UN compound in Herat on 20/05/2024, killing two guards.",
