@@ -13,7 +13,7 @@ What is read, all from the language's lexicon (so a new language works once its 
 - written dates around a ``months`` word: "5 March", "March 5, 2024", "le 5 mars", "el 5 de marzo";
 - relative days (``weekdays``, ``relative_days``: "on Tuesday", "hier", "ayer", "أمس", "last week") and
   ``ago`` patterns with a count and a ``time_units`` word ("two days ago", "il y a deux jours",
-  "hace dos días", "há dois dias"; number words through text2num).
+  "hace dos días", "há dois dias"; the count is digits or one number word read by text2num).
 
 A language whose lexicon has no month names is read with dateparser's ``search_dates`` instead, on
 the evidence and the headline only (it costs milliseconds a sentence, the whole budget of a note).
@@ -26,10 +26,11 @@ import re
 from datetime import date, datetime, timedelta
 
 from alerts.classify.lexicon import Lexicon, normalize_arabic
-from alerts.classify.numbers import to_digits, word_value
+from alerts.classify.numbers import word_value
 
 HISTORICAL_DAYS = 30
 _WORD = re.compile(r"\d{1,4}|[^\W\d_]+", re.UNICODE)
+_DIGIT = re.compile(r"\d")
 _ISO = re.compile(r"(?<![\d/.-])((?:19|20)\d\d)[-/.](\d{1,2})[-/.](\d{1,2})(?![\d/.-]?\d)")
 _NUMERIC = re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2((?:19|20)\d\d|\d\d)(?![\d/.-]?\d)")
 
@@ -75,14 +76,16 @@ def _explicit(words: list[str], i: int, lex: Lexicon, ref: date | None) -> date 
     return _safe(year, month, day or 1)
 
 
-_PHRASES: dict[int, dict[str, int]] = {}
+_PHRASES: dict[int, tuple[dict[str, int], frozenset[str]]] = {}
 
 
-def _relative_days(lex: Lexicon) -> dict[str, int]:
-    """``relative_days`` keyed by their words joined by one space ("aujourd'hui" → "aujourd hui")."""
+def _relative_days(lex: Lexicon) -> tuple[dict[str, int], frozenset[str]]:
+    """``relative_days`` keyed by their words joined by one space ("aujourd'hui" → "aujourd hui"), and
+    the set of their first words (most words of a sentence start no phrase: one set lookup)."""
     key = id(lex)  # lexicons are cached for the life of the process
     if key not in _PHRASES:
-        _PHRASES[key] = {" ".join(_WORD.findall(k)): v for k, v in lex.relative_days.items()}
+        phrases = {" ".join(_WORD.findall(k)): v for k, v in lex.relative_days.items()}
+        _PHRASES[key] = (phrases, frozenset(k.split(" ")[0] for k in phrases))
     return _PHRASES[key]
 
 
@@ -90,7 +93,9 @@ def _relative(words: list[str], i: int, lex: Lexicon, ref: date) -> date | None:
     w = words[i]
     if w in lex.weekdays:
         return ref - timedelta(days=(ref.weekday() - lex.weekdays[w]) % 7)
-    phrases = _relative_days(lex)
+    phrases, firsts = _relative_days(lex)
+    if w not in firsts:
+        return None
     for n in (3, 2, 1):  # "la semaine dernière", "last week", "yesterday"
         if i + n <= len(words):
             days = phrases.get(" ".join(words[i : i + n]))
@@ -106,7 +111,7 @@ def _norm(text: str, lex: Lexicon) -> str:
 def _numeric(text: str, lex: Lexicon) -> list[tuple[int, date]]:
     """(position, date) of "2024-03-05", "05/03/2024", "5.3.2024"."""
     out: list[tuple[int, date]] = []
-    if not any(c.isdigit() for c in text):
+    if _DIGIT.search(text) is None:
         return out
     for m in _ISO.finditer(text):
         d = _safe(int(m.group(1)), int(m.group(2)), int(m.group(3)))
@@ -132,7 +137,7 @@ def _ago(text: str, lex: Lexicon, ref: date) -> list[tuple[int, date]]:
     if lex.ago is None:
         return []
     out: list[tuple[int, date]] = []
-    for m in lex.ago.finditer(to_digits(text, lex.lang)):
+    for m in lex.ago.finditer(text):  # the count is one token: digits or a number word ("two", "deux", "a")
         groups = [g for g in m.groups() if g is not None]
         if len(groups) < 2:
             continue
@@ -145,12 +150,12 @@ def _ago(text: str, lex: Lexicon, ref: date) -> list[tuple[int, date]]:
     return out
 
 
-def _dates_in(text: str, lex: Lexicon, ref: date | None, explicit: bool = True) -> list[tuple[int, date]]:
-    """Every date written in ``text`` with its position; ``explicit``: also month-word and numeric dates."""
+def _dates_in(text: str, lex: Lexicon, ref: date | None, explicit: bool = True) -> list[date]:
+    """Every date written in ``text``, first written first, none after ``ref``; ``explicit``: also
+    month-word and numeric dates (else relative days and "N days ago" only)."""
     norm = _norm(text, lex)
-    found: list[tuple[int, date]] = []
-    matches = list(_WORD.finditer(norm))
-    words = [m.group().lower() for m in matches]
+    by_word: list[tuple[int, date]] = []  # (word index, date)
+    words = _WORD.findall(norm.lower())
     for i, w in enumerate(words):
         if explicit and w in lex.months:
             if (
@@ -161,19 +166,18 @@ def _dates_in(text: str, lex: Lexicon, ref: date | None, explicit: bool = True) 
                 continue  # the verb "may", the noun "march"
             d = _explicit(words, i, lex, ref)
             if d:
-                found.append((matches[i].start(), d))
+                by_word.append((i, d))
         if ref is not None:
             rel = _relative(words, i, lex, ref)
             if rel:
-                found.append((matches[i].start(), rel))
-    if explicit:
-        found += _numeric(norm, lex)
-    if ref is not None:
-        found += _ago(norm, lex, ref)
-    found.sort(key=lambda pd: pd[0])
-    if ref is not None:
-        found = [(p, d) for p, d in found if d <= ref]  # never after publication
-    return found
+                by_word.append((i, rel))
+    by_pos = (_numeric(norm, lex) if explicit else []) + (_ago(norm, lex, ref) if ref is not None else [])
+    if by_pos:  # rare: only then are word positions worth computing, to keep the written order
+        starts = [m.start() for m in _WORD.finditer(norm)]
+        found = sorted([(starts[i], d) for i, d in by_word] + by_pos, key=lambda pd: pd[0])
+    else:
+        found = by_word
+    return [d for _p, d in found if ref is None or d <= ref]  # never after publication
 
 
 def _search_dates(texts: list[str], lang: str, ref: date | None) -> date | None:
@@ -204,7 +208,7 @@ def attack_date(
     for text in texts:
         found = _dates_in(text, lex, ref)
         if found:
-            return found[0][1]
+            return found[0]
     if not lex.months and texts:
         d = _search_dates(texts, lex.lang, ref)
         if d:
@@ -213,7 +217,7 @@ def attack_date(
         for text in context or []:
             found = _dates_in(text, lex, ref, explicit=False)
             if found:
-                return found[0][1]
+                return found[0]
     return ref
 
 
@@ -247,7 +251,7 @@ def old_attack_date(texts: list[str], lex: Lexicon, published: datetime | date |
     for text in texts:
         found = _dates_in(text, lex, ref)
         if found:
-            return found[0][1]
+            return found[0]
     coarse = [d for d in (_coarse(t, lex, ref) for t in texts) if d is not None]
     return min(coarse) if coarse else None
 

@@ -146,10 +146,15 @@ class _Reader:
         self.headline = headline
         self.toks = _tokens(text, lex)
         self.asides = _mark_asides(text, self.toks, lex)
-        self.cumulative = [(s, e) for _n, s, e in spans(lex.cumulative, text)]
-        self.aggregate = [(s, e) for _n, s, e in spans(lex.aggregate, text)]
-        self.refs = [(s, e) for _n, s, e in spans(lex.attack_refs, text)]
+        self._scopes: dict[str, list[tuple[int, int]]] = {}  # scanned only once a figure is found
         self.cas_tok: set[int] = set()
+
+    def scope(self, name: str) -> list[tuple[int, int]]:
+        """(start, end) of the sentence's "cumulative", "aggregate" or "refs" (attack reference) phrases."""
+        if name not in self._scopes:
+            rx = {"cumulative": self.lex.cumulative, "aggregate": self.lex.aggregate, "refs": self.lex.attack_refs}
+            self._scopes[name] = [(s, e) for _n, s, e in spans(rx[name], self.text)]
+        return self._scopes[name]
 
     def index(self, pos: int) -> int:
         return next((i for i, t in enumerate(self.toks) if t.start >= pos), len(self.toks))
@@ -251,6 +256,8 @@ class _Reader:
 
 def _read(text: str, lex: Lexicon, headline: bool) -> tuple[dict[str, int], int | None]:
     """(kind → figure, updated toll) for one sentence."""
+    if not (lex.casualties and lex.casualties.search(text)) and not (lex.toll_updates and lex.toll_updates.search(text)):
+        return {}, None  # number words never make a casualty word: skip text2num for such sentences
     text = to_digits(text, lex.lang)
     words = spans(lex.casualties, text)
     tolls = spans(lex.toll_updates, text)
@@ -270,9 +277,9 @@ def _read(text: str, lex: Lexicon, headline: bool) -> tuple[dict[str, int], int 
         value = r.toks[j].value
         at = r.index(s)
         cs, ce = r.clause(min(j, at), max(j, at))
-        if r._hits(r.cumulative, cs, ce):
+        if r._hits(r.scope("cumulative"), cs, ce):
             continue  # "... killed since October": a running tally
-        if r._hits(r.aggregate, cs, ce):
+        if r._hits(r.scope("aggregate"), cs, ce):
             value = r.aside_figure(min(j, at))  # "... across Gaza, including four at the hospital"
         if value is not None:
             out[kind] = value
@@ -283,11 +290,11 @@ def _read(text: str, lex: Lexicon, headline: bool) -> tuple[dict[str, int], int 
             continue
         at = r.index(s)
         cs, ce = r.clause(at, j)
-        if r._hits(r.cumulative, cs, ce) or r._hits(r.aggregate, cs, ce):
+        if r._hits(r.scope("cumulative"), cs, ce) or r._hits(r.scope("aggregate"), cs, ce):
             continue
         # The toll of this attack: the headline of an update story, or a toll that names the attack.
         named = any(v != "harm" for v, _a, _b in spans(lex.violence, text[s:e]))  # "toll from the airstrike"
-        if headline or named or r._hits(r.refs, cs, ce):
+        if headline or named or r._hits(r.scope("refs"), cs, ce):
             update = r.toks[j].value
             break
     return out, update
