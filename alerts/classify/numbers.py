@@ -256,7 +256,8 @@ class _Reader:
 
 def _read(text: str, lex: Lexicon, headline: bool) -> tuple[dict[str, int], int | None]:
     """(kind → figure, updated toll) for one sentence."""
-    if not (lex.casualties and lex.casualties.search(text)) and not (lex.toll_updates and lex.toll_updates.search(text)):
+    has_word = bool(lex.casualties and lex.casualties.search(text))
+    if not has_word and not (lex.toll_updates and lex.toll_updates.search(text)):
         return {}, None  # number words never make a casualty word: skip text2num for such sentences
     text = to_digits(text, lex.lang)
     words = spans(lex.casualties, text)
