@@ -119,6 +119,7 @@ class Lexicon:
     conjunctions: frozenset[str] = frozenset()
     clause_openers: frozenset[str] = frozenset()
     intransitive: re.Pattern[str] | None = None
+    things: frozenset[str] = frozenset()
     number_units: frozenset[str] = frozenset()
     time_units: dict[str, int] = field(default_factory=dict)
     ago: re.Pattern[str] | None = None
@@ -246,6 +247,7 @@ def load_lexicon(lang: str, lexicon_dir: str | None = None) -> Lexicon:
         partitive=_word_set(data, "partitive"),
         conjunctions=_word_set(data, "conjunctions"),
         clause_openers=_word_set(data, "clause_openers"),
+        things=_word_set(data, "things"),
         intransitive=_compile_groups({"intransitive": data.get("intransitive") or []}, lang),
         number_units=_word_set(data, "number_units") | frozenset(_words(data, "time_units")),
         time_units=_words(data, "time_units"),

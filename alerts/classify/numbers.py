@@ -40,7 +40,7 @@ TEXT2NUM_LANGS = frozenset({"en", "fr", "es", "pt", "de", "it", "nl", "da"})
 KINDS = ("killed", "injured", "kidnapped")
 WINDOW = 7  # tokens searched on the noun side of a casualty word
 RIGHT_WINDOW = 4  # tokens searched after a verb or participle ("killing at least 12")
-GAP = 4  # most words between a singular article and its casualty word ("a UN staff member was killed")
+GAP = 6  # most words between a singular article and its casualty word ("a male UN staff member was killed")
 MAX_COUNT = 999_999
 
 _TOKEN = re.compile(r"\d(?:[\d,.]*\d)?|[^\W\d_](?:[\w'’-]*\w)?|[.;:!?؟،,()—–]", re.UNICODE)
@@ -116,8 +116,17 @@ def _tokens(text: str, lex: Lexicon) -> list[_Tok]:
 
 
 def _mark_asides(text: str, toks: list[_Tok], lex: Lexicon) -> list[tuple[int, int]]:
-    """Mark the tokens of "including three nurses," asides; return their (first, last) token indices."""
+    """Mark the tokens of "including three nurses," asides and of brackets ("2 staff (a guard and a
+    doctor) killed"); return the (first, last) token indices of the "including" ones."""
     out: list[tuple[int, int]] = []
+    depth = 0
+    for t in toks:
+        if t.text == "(":
+            depth += 1
+        if depth:
+            t.skip = True
+        if t.text == ")" and depth:
+            depth -= 1
     if lex.including is None:
         return out
     for _n, s, _e in spans(lex.including, text):
@@ -168,6 +177,8 @@ class _Reader:
             if t.skip:
                 continue  # an "including ..." aside does not count towards the window
             seen += 1
+            if j in self.cas_tok and toks[j + 1].low in lex.conjunctions and j + 2 in self.cas_tok:
+                continue  # "three aid workers were kidnapped and injured": one figure for both words
             if seen > WINDOW or t.text in _SENT_END or j in self.cas_tok or t.low in lex.clause_openers:
                 return None  # too far, another casualty word's figure, or another clause
             if t.value is not None:
@@ -183,9 +194,7 @@ class _Reader:
         """Whether the article at token ``j`` makes one victim: "a nurse was killed", "une infirmière a
         été tuée", not "two guards and a nurse were killed" (several) or "a raid on the clinic, ..."."""
         lex, toks = self.lex, self.toks
-        if not 1 <= len(gap) <= GAP or any(
-            g.text in _CLAUSE or g.low in lex.determiners or g.value is not None for g in gap
-        ):
+        if len(gap) > GAP or any(g.text in _CLAUSE or g.low in lex.determiners or g.value is not None for g in gap):
             return False
         if j > 0 and toks[j - 1].low in lex.conjunctions:
             # "... were wounded and a nurse killed" joins clauses; "two guards and a nurse" joins victims.
@@ -203,6 +212,8 @@ class _Reader:
             if t.text in _SENT_END or j in self.cas_tok:
                 return None
             if t.value is not None and (not _is_one(t) or j - after < articles):
+                if _is_one(t) and any(n.low in self.lex.things for n in toks[j + 1 : j + 4]):
+                    return None  # "seized an NGO vehicle": an article before a thing, not a person
                 return j
         return None
 
@@ -215,19 +226,19 @@ class _Reader:
             return found if found is not None else self._left(idx)
         if participle:
             return self._right(after, 2)
-        nxt = self.toks[after] if after < len(self.toks) else None
+        nxt = next((t for t in self.toks[after:] if not t.skip), None)
         prev = self.toks[idx - 1].low if idx > 0 else ""
         active = (
             nxt is not None
             and prev not in lex.passive_aux
             and not (lex.intransitive is not None and lex.intransitive.fullmatch(self.text, s, e))
             and (nxt.value is not None or nxt.low in lex.determiners)
-            and not nxt.skip
         )
         if active:  # "gunmen killed two nurses", "a bomb killed the doctor": the object is the victim
             return self._right(after, 1)
-        found = self._left(idx)
-        return found if found is not None else self._right(after, 0)
+        # Passive or intransitive: the figure is before the word. A number after it is someone else's
+        # ("killed by two gunmen", "killed along with nine other civilians").
+        return self._left(idx)
 
     def clause(self, a: int, b: int) -> tuple[int, int]:
         """Character range of the clause holding tokens ``a``..``b``."""

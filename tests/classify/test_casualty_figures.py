@@ -205,6 +205,43 @@ ROWS = [
     pytest.param(
         "ar", "ارتفعت حصيلة القتلى في الهجوم على المستشفى إلى 9.", False, (9, None, None), id="ar-toll-rose-to-9"
     ),
+    # Agents, companions, things and brackets.
+    pytest.param("en", "A nurse was killed by two gunmen.", False, (1, None, None), id="en-killed-by-two-gunmen"),
+    pytest.param(
+        "en",
+        "A male UN aid worker was killed along with nine other civilians.",
+        False,
+        (1, None, None),
+        id="en-along-with-nine-others",
+    ),
+    pytest.param(
+        "en", "2 NGO staff (a guard and a doctor) were killed.", False, (2, None, None), id="en-bracketed-aside"
+    ),
+    pytest.param(
+        "en", "Militants seized an NGO vehicle near the camp.", False, (None, None, None), id="en-seized-a-vehicle"
+    ),
+    pytest.param("en", "An LNGO ambulance driver was killed.", False, (1, None, None), id="en-an-ambulance-driver"),
+    pytest.param(
+        "en", "Three aid workers were kidnapped and injured.", False, (None, 3, 3), id="en-kidnapped-and-injured"
+    ),
+    pytest.param(
+        "en", "One dead and three injured when an ambulance hit a mine.", False, (1, 3, None), id="en-one-dead"
+    ),
+    pytest.param(
+        "en",
+        "Two WHO health workers were injured and three others killed.",
+        False,
+        (3, 2, None),
+        id="en-who-is-not-a-clause-word",
+    ),
+    pytest.param("es", "Hombres armados mataron a dos enfermeros.", False, (2, None, None), id="es-mataron-a-dos"),
+    pytest.param(
+        "en",
+        "Over 30 people have been killed in the clashes as of Tuesday.",
+        False,
+        (None, None, None),
+        id="en-as-of-is-a-running-total",
+    ),
     # Measures, years and ordinals are not head counts.
     pytest.param(
         "en", "Two days later, gunmen killed 4 guards in 2023.", False, (4, None, None), id="en-days-and-year-skipped"
