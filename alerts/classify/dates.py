@@ -1,6 +1,6 @@
 """The attack date as the report states it, resolved against the publication date.
 
-Order of preference (DESIGN.md section 6): a date in the evidence sentences or the headline; then a
+Order of preference: a date in the evidence sentences or the headline; then a
 relative day ("on Friday", "yesterday", "two days ago") in the sentences around the evidence or in the
 lead, resolved against the publication date; then the publication date. Photo captions and credit
 lines are left out by the caller (a caption's "October 23, 2010" is the picture's date), and explicit
