@@ -146,7 +146,9 @@ def _ago(text: str, lex: Lexicon, ref: date) -> list[tuple[int, date]]:
         days = lex.time_units.get(unit)
         if n is None or days is None or n > 100:
             continue
-        out.append((m.start(), ref - timedelta(days=n * days)))
+        # "bombed three years ago, hit again yesterday": a month or year count is coarse, and ranks after
+        # any day-precise date of the same sentence.
+        out.append((m.start() + (len(text) if days >= 30 else 0), ref - timedelta(days=n * days)))
     return out
 
 

@@ -57,6 +57,13 @@ DATES = [
     pytest.param("ar", "هاجم مسلحون العيادة أمس.", date(2024, 5, 11), id="ar-ams"),
     pytest.param("ar", "هاجم مسلحون العيادة منذ ثلاثة أيام.", date(2024, 5, 9), id="ar-three-days-ago"),
     pytest.param("ar", "هاجم مسلحون العيادة قبل يومين.", date(2024, 5, 10), id="ar-two-days-ago-dual"),
+    pytest.param(
+        "en",
+        "The clinic, bombed three years ago, was attacked again yesterday.",
+        date(2024, 5, 11),
+        id="en-day-precise-beats-years-ago",
+    ),
+    pytest.param("en", "Gunmen attacked the clinic three years ago.", date(2021, 5, 13), id="en-three-years-ago"),
     # Never after publication.
     pytest.param(
         "en",
