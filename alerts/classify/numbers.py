@@ -27,6 +27,7 @@ the mission said."): a neighbour of an evidence sentence that refers back to the
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -86,7 +87,7 @@ def word_value(word: str, lang: str) -> int | None:
 
 def _tokens(text: str, lex: Lexicon) -> list[_Tok]:
     """Tokens with their head-count value: measures, years, ordinals and negated numbers have none."""
-    toks = [_Tok(m.start(), m.end(), m.group(), m.group().lower()) for m in _TOKEN.finditer(text)]
+    toks = [_Tok(m.start(), m.end(), w, w.lower()) for m in _TOKEN.finditer(text) for w in (m.group(),)]
     for i, t in enumerate(toks):
         nxt = toks[i + 1].low if i + 1 < len(toks) else ""
         if t.text[0].isdigit():
@@ -155,6 +156,7 @@ class _Reader:
         self.headline = headline
         self.toks = _tokens(text, lex)
         self.asides = _mark_asides(text, self.toks, lex)
+        self.starts = [t.start for t in self.toks]
         self._scopes: dict[str, list[tuple[int, int]]] = {}  # scanned only once a figure is found
         self.cas_tok: set[int] = set()
 
@@ -166,7 +168,8 @@ class _Reader:
         return self._scopes[name]
 
     def index(self, pos: int) -> int:
-        return next((i for i, t in enumerate(self.toks) if t.start >= pos), len(self.toks))
+        """The first token that starts at or after character ``pos``."""
+        return bisect_left(self.starts, pos)
 
     def _left(self, idx: int) -> int | None:
         """Figure before the casualty word at token ``idx``: "three aid workers were killed"."""
