@@ -116,7 +116,7 @@ def _tokens(text: str, lex: Lexicon) -> list[_Tok]:
     return toks
 
 
-def _mark_asides(text: str, toks: list[_Tok], lex: Lexicon) -> list[tuple[int, int]]:
+def _mark_asides(text: str, toks: list[_Tok], lex: Lexicon, cas_tok: set[int]) -> list[tuple[int, int]]:
     """Mark the tokens of "including three nurses," asides and of brackets ("2 staff (a guard and a
     doctor) killed"); return the (first, last) token indices of the "including" ones."""
     out: list[tuple[int, int]] = []
@@ -137,6 +137,8 @@ def _mark_asides(text: str, toks: list[_Tok], lex: Lexicon) -> list[tuple[int, i
         last = first
         while last + 1 < len(toks) and toks[last + 1].text not in _CLAUSE:
             last += 1
+        if any(i in cas_tok for i in range(first, last + 1)):
+            continue  # "..., of which four died": a clause with its own figure, not an aside
         for t in toks[first : last + 1]:
             t.skip = True
         out.append((first, last))
@@ -150,15 +152,15 @@ def _is_one(t: _Tok) -> bool:
 class _Reader:
     """Finds the figure of each casualty word of one sentence."""
 
-    def __init__(self, text: str, lex: Lexicon, headline: bool) -> None:
+    def __init__(self, text: str, lex: Lexicon, headline: bool, words: list[tuple[str, int, int]]) -> None:
         self.text = text
         self.lex = lex
         self.headline = headline
         self.toks = _tokens(text, lex)
-        self.asides = _mark_asides(text, self.toks, lex)
         self.starts = [t.start for t in self.toks]
+        self.cas_tok = {i for _k, s, e in words for i in range(self.index(s), self.index(e))}
+        self.asides = _mark_asides(text, self.toks, lex, self.cas_tok)
         self._scopes: dict[str, list[tuple[int, int]]] = {}  # scanned only once a figure is found
-        self.cas_tok: set[int] = set()
 
     def scope(self, name: str) -> list[tuple[int, int]]:
         """(start, end) of the sentence's "cumulative", "aggregate" or "refs" (attack reference) phrases."""
@@ -204,11 +206,11 @@ class _Reader:
             return j > 1 and (j - 2 in self.cas_tok or toks[j - 2].text in _CLAUSE)
         return True
 
-    def _right(self, after: int, articles: int) -> int | None:
+    def _right(self, after: int, articles: int, window: int = RIGHT_WINDOW) -> int | None:
         """Figure after the casualty word: "killed two guards", "killing at least 12"; ``articles``: how
         far after the word a singular article still counts ("killed a nurse")."""
         toks = self.toks
-        for j in range(after, min(len(toks), after + RIGHT_WINDOW)):
+        for j in range(after, min(len(toks), after + window)):
             t = toks[j]
             if t.skip:
                 continue
@@ -217,15 +219,28 @@ class _Reader:
             if t.value is not None and (not _is_one(t) or j - after < articles):
                 if _is_one(t) and any(n.low in self.lex.things for n in toks[j + 1 : j + 4]):
                     return None  # "seized an NGO vehicle": an article before a thing, not a person
+                if _is_one(t) and self._coordinated(j):
+                    return None  # "killing a man and a woman": several victims, not one
                 return j
         return None
+
+    def _coordinated(self, j: int) -> bool:
+        """Whether the noun phrase opened at token ``j`` is followed by "and a/two ..." (more victims)."""
+        toks, lex = self.toks, self.lex
+        for k in range(j + 1, min(len(toks) - 1, j + 1 + GAP)):
+            if toks[k].text in _CLAUSE or k in self.cas_tok:
+                return False
+            if toks[k].low in lex.conjunctions:
+                nxt = toks[k + 1]
+                return nxt.value is not None or nxt.low in lex.determiners
+        return False
 
     def figure(self, s: int, e: int, participle: bool) -> int | None:
         """Token index of the figure of the casualty word at characters ``s``..``e``."""
         idx, after = self.index(s), self.index(e)
         lex = self.lex
         if lex.lang == "ar":
-            found = self._right(after, 1)
+            found = self._right(after, 1, window=2)  # "مقتل 3", "استشهد 8 فلسطينيين"
             return found if found is not None else self._left(idx)
         if participle:
             return self._right(after, 2)
@@ -278,9 +293,7 @@ def _read(text: str, lex: Lexicon, headline: bool) -> tuple[dict[str, int], int 
     tolls = spans(lex.toll_updates, text)
     if not words and not tolls:
         return {}, None
-    r = _Reader(text, lex, headline)
-    for _k, s, e in words:
-        r.cas_tok.update(range(r.index(s), r.index(e)))
+    r = _Reader(text, lex, headline, words)
     out: dict[str, int] = {}
     for kind, s, e in words:
         if kind in out:

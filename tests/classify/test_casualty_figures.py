@@ -242,6 +242,38 @@ ROWS = [
         (None, None, None),
         id="en-as-of-is-a-running-total",
     ),
+    pytest.param(
+        "en",
+        "A rocket hit the clinic, injuring seven people, of which four died.",
+        False,
+        (4, 7, None),
+        id="en-of-which-four-died-is-a-clause",
+    ),
+    pytest.param(
+        "en",
+        "Shells hit the camp, killing a man and a woman.",
+        False,
+        (None, None, None),
+        id="en-a-man-and-a-woman-is-not-one",
+    ),
+    pytest.param("en", "Shells hit the camp, killing a child.", False, (1, None, None), id="en-killing-a-child"),
+    pytest.param("en", "Dozens of people were killed.", False, (None, None, None), id="en-dozens-is-not-a-figure"),
+    pytest.param(
+        "fr", "Le bilan fait état de centaines de morts.", False, (None, None, None), id="fr-centaines-not-a-figure"
+    ),
+    pytest.param(
+        "ar",
+        "استشهد 144 فلسطينيا جراء القصف على قطاع غزة منذ فجر اليوم.",
+        False,
+        (None, None, None),
+        id="ar-since-dawn-is-a-days-total",
+    ),
+    pytest.param(
+        "ar", "عشرات الشهداء والاحتلال يستهدف 4 مدارس.", True, (None, None, None), id="ar-4-schools-not-killed"
+    ),
+    pytest.param(
+        "ar", "استشهد 8 فلسطينيين في قصف على مدرسة تؤوي نازحين.", False, (8, None, None), id="ar-istashhada-8"
+    ),
     # Measures, years and ordinals are not head counts.
     pytest.param(
         "en", "Two days later, gunmen killed 4 guards in 2023.", False, (4, None, None), id="en-days-and-year-skipped"
