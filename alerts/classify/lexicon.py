@@ -115,7 +115,7 @@ class Lexicon:
     determiners: frozenset[str] = frozenset()
     negations: frozenset[str] = frozenset()
     passive_aux: frozenset[str] = frozenset()
-    partitive: frozenset[str] = frozenset()
+    prepositions: frozenset[str] = frozenset()
     conjunctions: frozenset[str] = frozenset()
     clause_openers: frozenset[str] = frozenset()
     intransitive: re.Pattern[str] | None = None
@@ -244,7 +244,7 @@ def load_lexicon(lang: str, lexicon_dir: str | None = None) -> Lexicon:
         determiners=_word_set(data, "determiners"),
         negations=_word_set(data, "negations"),
         passive_aux=_word_set(data, "passive_aux"),
-        partitive=_word_set(data, "partitive"),
+        prepositions=_word_set(data, "prepositions"),
         conjunctions=_word_set(data, "conjunctions"),
         clause_openers=_word_set(data, "clause_openers"),
         things=_word_set(data, "things"),

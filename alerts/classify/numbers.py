@@ -39,9 +39,9 @@ from alerts.classify.lexicon import Lexicon
 # Languages text2num reads; others (Arabic) rely on the lexicon's number words.
 TEXT2NUM_LANGS = frozenset({"en", "fr", "es", "pt", "de", "it", "nl", "da"})
 KINDS = ("killed", "injured", "kidnapped")
-WINDOW = 7  # tokens searched on the noun side of a casualty word
+WINDOW = 9  # tokens searched before a casualty word ("two international staffers of an INGO were")
 RIGHT_WINDOW = 4  # tokens searched after a verb or participle ("killing at least 12")
-GAP = 6  # most words between a singular article and its casualty word ("a male UN staff member was killed")
+GAP = 8  # most words between an article and its casualty word ("an Indian national working with a British NGO was")
 MAX_COUNT = 999_999
 
 _TOKEN = re.compile(r"\d(?:[\d,.]*\d)?|[^\W\d_](?:[\w'’-]*\w)?|[.;:!?؟،,()—–]", re.UNICODE)
@@ -111,6 +111,8 @@ def _tokens(text: str, lex: Lexicon) -> list[_Tok]:
                 toks[i + 1].skip = True
         if nxt in lex.number_units or (i > 0 and toks[i - 1].low in lex.negations):
             continue  # "two days", "no one"
+        if (i > 0 and toks[i - 1].low in lex.months) or any(n.low in lex.months for n in toks[i + 1 : i + 3]):
+            continue  # a day of the month: "On 3 May 2018", "el 5 de marzo", "March 3"
         if 0 <= v <= MAX_COUNT:
             t.value = v
     return toks
@@ -189,18 +191,31 @@ class _Reader:
             if t.value is not None:
                 if not _is_one(t):
                     return j
+                if j > 0 and toks[j - 1].low in lex.prepositions:
+                    continue  # "three staff of an INGO were kidnapped": the article opens a phrase inside
                 gap = [g for g in toks[j + 1 : idx] if not g.skip]
                 return j if self._singular(j, gap) else None
-            if t.low in lex.determiners and not (j > 0 and toks[j - 1].low in lex.partitive):
+            if t.low in lex.determiners and not (j > 0 and toks[j - 1].low in lex.prepositions):
                 return None  # "two gunmen stormed the clinic and killed": another noun phrase
+            # (a determiner after a preposition is inside the victims' phrase: "two of the nurses",
+            # "two staff at the clinic were killed")
         return None
 
     def _singular(self, j: int, gap: list[_Tok]) -> bool:
         """Whether the article at token ``j`` makes one victim: "a nurse was killed", "une infirmière a
         été tuée", not "two guards and a nurse were killed" (several) or "a raid on the clinic, ..."."""
         lex, toks = self.lex, self.toks
-        if len(gap) > GAP or any(g.text in _CLAUSE or g.low in lex.determiners or g.value is not None for g in gap):
+        if len(gap) > GAP:
             return False
+        prev = toks[j].low
+        verb = False  # past the auxiliary ("was", "a été"): an "and" there joins verbs, not victims
+        for n, g in enumerate(gap):
+            if g.text in _CLAUSE or (g.low in lex.conjunctions and not verb and n < len(gap) - 1):
+                return False  # "a driver and assistant were wounded": two victims ("shot and killed": one)
+            verb = verb or g.low in lex.passive_aux
+            if (g.low in lex.determiners or g.value is not None) and prev not in lex.prepositions:
+                return False  # another noun phrase ("a bomb ... the ... killed"), unless inside "of an NGO"
+            prev = g.low
         if j > 0 and toks[j - 1].low in lex.conjunctions:
             # "... were wounded and a nurse killed" joins clauses; "two guards and a nurse" joins victims.
             return j > 1 and (j - 2 in self.cas_tok or toks[j - 2].text in _CLAUSE)
@@ -253,7 +268,7 @@ class _Reader:
             and (nxt.value is not None or nxt.low in lex.determiners)
         )
         if active:  # "gunmen killed two nurses", "a bomb killed the doctor": the object is the victim
-            return self._right(after, 1)
+            return self._right(after, 2)  # an article right after, or after the Spanish "a" ("a un cooperante")
         # Passive or intransitive: the figure is before the word. A number after it is someone else's
         # ("killed by two gunmen", "killed along with nine other civilians").
         return self._left(idx)

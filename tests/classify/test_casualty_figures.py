@@ -274,6 +274,44 @@ ROWS = [
     pytest.param(
         "ar", "استشهد 8 فلسطينيين في قصف على مدرسة تؤوي نازحين.", False, (8, None, None), id="ar-istashhada-8"
     ),
+    pytest.param(
+        "en", "Three national staff of an INGO were kidnapped.", False, (None, None, 3), id="en-staff-of-an-ingo"
+    ),
+    pytest.param("en", "Two guards at the clinic were killed.", False, (2, None, None), id="en-guards-at-the-clinic"),
+    pytest.param("en", "The head of a clinic was killed.", False, (None, None, None), id="en-head-of-a-clinic"),
+    pytest.param("en", "A national staff from an NGO was killed.", False, (1, None, None), id="en-a-staff-from-an-ngo"),
+    pytest.param(
+        "en",
+        "Two international staffers of an INGO were shot and killed.",
+        False,
+        (2, None, None),
+        id="en-two-staffers-of-an-ingo",
+    ),
+    pytest.param(
+        "en",
+        "A driver and an assistant were ambushed and wounded.",
+        False,
+        (None, None, None),
+        id="en-driver-and-assistant",
+    ),
+    pytest.param("en", "A nurse was shot and killed.", False, (1, None, None), id="en-a-nurse-shot-and-killed"),
+    pytest.param(
+        "en",
+        "On 3 May 2018, militants abducted a Red Cross employee.",
+        False,
+        (None, None, 1),
+        id="en-day-of-month-not-a-count",
+    ),
+    pytest.param(
+        "es",
+        "El 5 de marzo, milicianos secuestraron a un cooperante.",
+        False,
+        (None, None, 1),
+        id="es-day-of-month-not-a-count",
+    ),
+    pytest.param(
+        "en", "One UN staff member shot and killed at home.", False, (1, None, None), id="en-one-shot-and-killed"
+    ),
     # Measures, years and ordinals are not head counts.
     pytest.param(
         "en", "Two days later, gunmen killed 4 guards in 2023.", False, (4, None, None), id="en-days-and-year-skipped"
