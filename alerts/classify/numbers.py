@@ -335,9 +335,15 @@ def _read(text: str, lex: Lexicon, headline: bool) -> tuple[dict[str, int], int 
         cs, ce = r.clause(at, j)
         if r._hits(r.scope("cumulative"), cs, ce) or r._hits(r.scope("aggregate"), cs, ce):
             continue
-        # The toll of this attack: the headline of an update story, or a toll that names the attack.
-        named = any(v != "harm" for v, _a, _b in spans(lex.violence, text[s:e]))  # "toll from the airstrike"
-        if headline or named or r._hits(r.scope("refs"), cs, ce):
+        # The toll of this attack: a toll that names the attack ("the toll from the airstrike"), or the
+        # headline of an update story that names a target or an attack ("Death toll in MSF hospital strike
+        # rises to 9"; not "Gaza death toll rises to 30,000").
+        named = any(v != "harm" for v, _a, _b in spans(lex.violence, text[s:e]))
+        about = headline and (
+            (lex.targets is not None and lex.targets.search(text) is not None)
+            or any(v != "harm" for v, _a, _b in spans(lex.violence, text))
+        )
+        if about or named or r._hits(r.scope("refs"), cs, ce):
             update = r.toks[j].value
             break
     return out, update

@@ -186,6 +186,9 @@ ROWS = [
         "en", "Death toll in MSF hospital strike rises to 9", True, (9, None, None), id="en-headline-toll-rises"
     ),
     pytest.param(
+        "en", "Gaza death toll rises to 30,000", True, (None, None, None), id="en-headline-war-toll-not-the-attack"
+    ),
+    pytest.param(
         "en",
         "The death toll from the airstrike on the hospital rose to nine.",
         False,
