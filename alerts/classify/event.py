@@ -71,10 +71,24 @@ class EventDecision:
         return self.reason == ATTACK
 
 
+_BACKGROUND_IN_CLAUSE = frozenset({"aggregate", "aggregate_period"})
+
+
 def _cues(sent: Sentence, lex: Lexicon) -> dict[str, str]:
-    """Event cue name -> the text that matched, for one sentence (first match of each name)."""
+    """Event cue name -> the text that matched, for one sentence (first match of each name).
+
+    Figures after a cumulative clause ("..., bringing to 300 the number of aid workers killed since
+    April") put this attack in a running total; they do not make the sentence a tally.
+    """
     found: dict[str, str] = {}
-    for name, a, b in spans(lex.event, sent.norm):
+    clause_at = len(sent.norm)
+    hits = spans(lex.event, sent.norm)
+    for name, a, _b in hits:
+        if name == "cumulative_clause":
+            clause_at = min(clause_at, a)
+    for name, a, b in hits:
+        if name in _BACKGROUND_IN_CLAUSE and a >= clause_at:
+            continue
         found.setdefault(name, sent.norm[a:b])
     return found
 
@@ -243,11 +257,15 @@ def decide(
         near = [sents[j] for j in (unit.index - 1, unit.index + 1) if 0 <= j < len(sents)]
         context = [s for s in ([title] if title else []) + lead + near if s is not unit.sentence]
         reason, detail = _sentence_verdict(unit.sentence, lex, ref, context)
-        if reason == ATTACK and long_story and not _violent_act(unit.sentence, lex):
-            # "Sixteen patients died", "the hospital was damaged": a violent act must be named here or
-            # in the headline, the lead or the sentences around it.
-            if not any(ensure_violence(s, lex) and _violent_act(s, lex) for s in context):
-                reason, detail = "no_violence", "deaths or damage, but no violent act is named"
+        # "Sixteen patients died", "the hospital was damaged": in a news story a violent act must be named
+        # here or in the headline, the lead or the sentences around it.
+        if (
+            reason == ATTACK
+            and long_story
+            and not _violent_act(unit.sentence, lex)
+            and not any(ensure_violence(s, lex) and _violent_act(s, lex) for s in context)
+        ):
+            reason, detail = "no_violence", "deaths or damage, but no violent act is named"
         if reason == ATTACK:
             # Once the strongest sentences are set aside, what remains speaks for the story only from the
             # headline or the lead: deeper down it is a quote or background of the story set aside.

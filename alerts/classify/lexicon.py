@@ -110,6 +110,26 @@ class Lexicon:
     event: re.Pattern[str] | None = None
     event_ambiguous: re.Pattern[str] | None = None
     event_built: re.Pattern[str] | None = None
+    # Casualty and date keys (numbers.py, dates.py); all optional, so a lexicon without them still loads.
+    no_casualties: re.Pattern[str] | None = None
+    cumulative: re.Pattern[str] | None = None
+    aggregate: re.Pattern[str] | None = None
+    toll_updates: re.Pattern[str] | None = None
+    including: re.Pattern[str] | None = None
+    determiners: frozenset[str] = frozenset()
+    negations: frozenset[str] = frozenset()
+    passive_aux: frozenset[str] = frozenset()
+    prepositions: frozenset[str] = frozenset()
+    conjunctions: frozenset[str] = frozenset()
+    clause_openers: frozenset[str] = frozenset()
+    intransitive: re.Pattern[str] | None = None
+    things: frozenset[str] = frozenset()
+    number_units: frozenset[str] = frozenset()
+    time_units: dict[str, int] = field(default_factory=dict)
+    ago: re.Pattern[str] | None = None
+    year_prefix: re.Pattern[str] | None = None
+    relative_periods: dict[str, int] = field(default_factory=dict)
+    date_order: str = "DMY"
     raw: dict[str, Any] = field(default_factory=dict)
 
     def is_caption(self, text: str) -> bool:
@@ -134,6 +154,33 @@ def _read(path: Path) -> dict[str, Any]:
 
 def _words(data: dict[str, Any], key: str) -> dict[str, int]:
     return {normalize_arabic(str(k)).lower(): int(v) for k, v in (data.get(key) or {}).items()}
+
+
+def _word_set(data: dict[str, Any], key: str) -> frozenset[str]:
+    return frozenset(normalize_arabic(str(w)).lower() for w in data.get(key) or [])
+
+
+def _ago(data: dict[str, Any], lang: str) -> re.Pattern[str] | None:
+    """The "{N} {UNIT} ago" / "il y a {N} {UNIT}" pattern: group 1 is the count token, group 2 the unit."""
+    units = sorted(_words(data, "time_units"), key=len, reverse=True)
+    pats = [normalize_arabic(str(p)) if lang == "ar" else str(p) for p in data.get("ago") or []]
+    if not units or not pats:
+        return None
+    unit = "(" + "|".join(re.escape(u) for u in units) + ")"
+    # Each pattern names the count before the unit, so the first matched group is the count.
+    alts = "|".join("(?:" + p.replace("{N}", r"(\S+)").replace("{UNIT}", unit) + ")" for p in pats)
+    if lang == "ar":
+        return re.compile(_AR_PREFIX + f"(?:{alts})", re.IGNORECASE)
+    return re.compile(rf"(?<![\w-])(?:{alts})(?!\w)", re.IGNORECASE)
+
+
+def _year_prefix(data: dict[str, Any], lang: str) -> re.Pattern[str] | None:
+    """The "in 2019" / "en 2019" / "عام 2019" pattern: group 1 is the year."""
+    words = [normalize_arabic(str(w)) if lang == "ar" else str(w) for w in data.get("year_prefix") or []]
+    if not words:
+        return None
+    lead = r"(?<![\u0621-\u064a])[وف]?" if lang == "ar" else r"(?<![\w-])"
+    return re.compile(lead + "(?:" + "|".join(words) + r")\s+((?:19|20)\d\d)(?!\d)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=8)
@@ -198,6 +245,25 @@ def load_lexicon(lang: str, lexicon_dir: str | None = None) -> Lexicon:
         event=_compile_groups(event_cues, lang),
         event_ambiguous=_compile_groups({"ambiguous": event_raw.get("ambiguous_violence") or []}, lang),
         event_built=_compile_groups({"built": event_raw.get("built") or []}, lang),
+        no_casualties=_compile_groups(data.get("no_casualties") or {}, lang),
+        cumulative=_compile_groups({"cumulative": data.get("cumulative") or []}, lang),
+        aggregate=_compile_groups({"aggregate": data.get("aggregate") or []}, lang),
+        toll_updates=_compile_groups({"toll": data.get("toll_updates") or []}, lang),
+        including=_compile_groups({"including": data.get("including") or []}, lang),
+        determiners=_word_set(data, "determiners"),
+        negations=_word_set(data, "negations"),
+        passive_aux=_word_set(data, "passive_aux"),
+        prepositions=_word_set(data, "prepositions"),
+        conjunctions=_word_set(data, "conjunctions"),
+        clause_openers=_word_set(data, "clause_openers"),
+        things=_word_set(data, "things"),
+        intransitive=_compile_groups({"intransitive": data.get("intransitive") or []}, lang),
+        number_units=_word_set(data, "number_units") | frozenset(_words(data, "time_units")),
+        time_units=_words(data, "time_units"),
+        ago=_ago(data, lang),
+        year_prefix=_year_prefix(data, lang),
+        relative_periods=_words(data, "relative_periods"),
+        date_order=str(data.get("date_order") or "DMY").upper(),
         raw=data,
     )
 

@@ -128,7 +128,7 @@ class Classifier:
             tolls += [
                 s.norm for s in lead if lex.casualties and lex.casualties.search(s.norm) and ensure_violence(s, lex)
             ]
-        cas = casualties([s.norm for s in ev_sents] + title_norm + tolls, lex)
+        cas = casualties([s.norm for s in ev_sents] + title_norm + tolls, lex, headline=next(iter(title_norm), None))
 
         perpetrator = None
         for s in ev_sents + ([title_sent] if title_sent else []):

@@ -220,3 +220,123 @@ def test_headline_evidence_takes_the_toll_from_the_lead(
     v = classify(title, lead + "\n" + filler, lang=lang, published=FRIDAY)
     assert v.is_attack
     assert (v.killed, v.country) == (killed, country)
+
+
+# Whole documents through the classifier: the toll of THIS attack, not a running total or the day's.
+THIS_ATTACK = [
+    pytest.param(
+        "en",
+        "Aid workers killed in convoy ambush",
+        "Twenty three aid workers were killed when gunmen ambushed a UN convoy near Bunia on Tuesday.",
+        23,
+        id="en-compound-number",
+    ),
+    pytest.param(
+        "fr",
+        "",
+        "Vingt-trois humanitaires ont été tués mardi lorsque des hommes armés ont attaqué un convoi de l'ONU "
+        "près de Bunia.",
+        23,
+        id="fr-vingt-trois",
+    ),
+    pytest.param(
+        "es",
+        "",
+        "Veintitrés cooperantes murieron el martes cuando hombres armados atacaron un convoy de la ONU cerca de Bunia.",
+        23,
+        id="es-veintitres",
+    ),
+    pytest.param(
+        "en",
+        "MSF clinic attacked in Darfur",
+        "Gunmen stormed an MSF clinic in Darfur on Monday, killing two nurses, bringing to 300 the number of aid "
+        "workers killed in Sudan since April.\nThe group suspended its work in the area.",
+        2,
+        id="en-cumulative-toll-excluded",
+    ),
+    pytest.param(
+        "en",
+        "Strikes kill 45 across Gaza",
+        "Israeli strikes killed 45 people across Gaza on Tuesday, including three aid workers whose UNRWA convoy "
+        "was hit near Rafah.",
+        3,
+        id="en-days-total-vs-this-attack",
+    ),
+    pytest.param(
+        "en",
+        "Death toll in MSF hospital strike rises to 9",
+        "An airstrike hit an MSF hospital in Abs on Monday, killing five people.\n"
+        "Rescuers searched the rubble overnight.",
+        9,
+        id="en-update-story-headline-toll",
+    ),
+    pytest.param(
+        "en",
+        "",
+        "A nurse was killed when gunmen attacked a health centre run by an NGO in Kidal on Friday.",
+        1,
+        id="en-singular-a-nurse",
+    ),
+    pytest.param(
+        "en",
+        "",
+        "Gunmen attacked a Red Cross office in Goma on Friday, wounding four staff members. No one was killed.",
+        0,
+        id="en-no-one-killed",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "title", "text", "killed"), THIS_ATTACK)
+def test_toll_of_this_attack(lang: str, title: str, text: str, killed: int) -> None:
+    v = classify(title, text, lang=lang, published=FRIDAY)
+    assert v.is_attack, (v.score, v.evidence)
+    assert v.killed == killed
+
+
+ATTACK_DATES = [
+    pytest.param(
+        "en", "Gunmen attacked a UN compound in Herat on 2024-05-03, killing two guards.", date(2024, 5, 3), id="en-iso"
+    ),
+    pytest.param(
+        "en",
+        "Gunmen attacked a UN compound in Herat two days ago, killing two guards.",
+        date(2024, 5, 8),
+        id="en-two-days-ago",
+    ),
+    pytest.param(
+        "fr",
+        "Des hommes armés ont attaqué le bureau de l'ONU à Goma il y a deux jours, tuant deux gardes.",
+        date(2024, 5, 8),
+        id="fr-il-y-a-deux-jours",
+    ),
+    pytest.param(
+        "es",
+        "Hombres armados atacaron la sede de la ONU en Goma hace dos días, matando a dos guardias.",
+        date(2024, 5, 8),
+        id="es-hace-dos-dias",
+    ),
+    pytest.param(
+        "es",
+        "Hombres armados atacaron la sede de la ONU en Goma el 5 de mayo, matando a dos guardias.",
+        date(2024, 5, 5),
+        id="es-el-5-de-mayo",
+    ),
+    pytest.param(
+        "ar", "هاجم مسلحون مقر الأمم المتحدة في هرات أمس، ما أسفر عن مقتل 3 حراس.", date(2024, 5, 9), id="ar-ams"
+    ),
+    pytest.param(
+        "en",
+        "Gunmen attacked a UN compound in Herat on 20/05/2024, killing two guards.",
+        FRIDAY,
+        id="en-date-after-published-ignored",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), ATTACK_DATES)
+def test_attack_date_of_the_report(lang: str, text: str, expected: date) -> None:
+    v = classify("", text, lang=lang, published=FRIDAY)
+    assert v.is_attack, (v.score, v.evidence)
+    assert v.occurred_on == expected
+    assert v.occurred_on is not None and v.occurred_on <= FRIDAY

@@ -1,0 +1,391 @@
+"""Casualty figures of the attack itself (numbers.py) on single sentences, with the shipped lexicons.
+
+Every text here was written for these tests. Each row: language, sentence, whether it is the headline,
+expected (killed, injured, kidnapped).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from alerts.classify.lexicon import _compile_groups, load_lexicon, normalize_arabic
+from alerts.classify.numbers import casualties, to_digits, word_value
+
+Figures = tuple[int | None, int | None, int | None]
+
+ROWS = [
+    # Compound number words, read by text2num.
+    pytest.param(
+        "en", "Twenty three aid workers were killed in the attack.", False, (23, None, None), id="en-twenty-three"
+    ),
+    pytest.param(
+        "en", "One hundred and twelve people were wounded.", False, (None, 112, None), id="en-one-hundred-twelve"
+    ),
+    pytest.param(
+        "fr", "Vingt-trois humanitaires ont été tués dans l'attaque.", False, (23, None, None), id="fr-vingt-trois"
+    ),
+    pytest.param("fr", "Vingt et un civils ont été blessés.", False, (None, 21, None), id="fr-vingt-et-un"),
+    pytest.param("es", "Veintitrés cooperantes murieron en el ataque.", False, (23, None, None), id="es-veintitres"),
+    pytest.param("es", "Veintiún muertos en el ataque contra el convoy.", False, (21, None, None), id="es-veintiun"),
+    pytest.param(
+        "ar", "قتل ثلاثة وعشرون عاملا في المجال الإنساني في الهجوم.", False, (23, None, None), id="ar-23-in-words"
+    ),
+    pytest.param("ar", "ما أسفر عن مقتل 3 حراس وإصابة 5 آخرين.", False, (3, 5, None), id="ar-killing-3-wounding-5"),
+    # Participles and active verbs.
+    pytest.param(
+        "en",
+        "Gunmen attacked the convoy, killing two and wounding five.",
+        False,
+        (2, 5, None),
+        id="en-killing-two-wounding-five",
+    ),
+    pytest.param(
+        "fr",
+        "Des hommes armés ont attaqué le convoi, tuant deux chauffeurs et blessant cinq personnes.",
+        False,
+        (2, 5, None),
+        id="fr-tuant-deux-blessant-cinq",
+    ),
+    pytest.param(
+        "es",
+        "Hombres armados atacaron el convoy, matando a dos conductores e hiriendo a cinco.",
+        False,
+        (2, 5, None),
+        id="es-matando-a-dos-hiriendo-a-cinco",
+    ),
+    pytest.param(
+        "en", "Two gunmen killed a nurse at the clinic.", False, (1, None, None), id="en-active-object-not-the-gunmen"
+    ),
+    pytest.param("en", "A bomb killed the doctor.", False, (None, None, None), id="en-a-bomb-is-not-a-victim"),
+    pytest.param(
+        "en", "Gunmen kidnapped a doctor near the hospital.", False, (None, None, 1), id="en-kidnapped-a-doctor"
+    ),
+    # "including" asides: the total, not the part.
+    pytest.param(
+        "en",
+        "At least 12 people, including three nurses, were killed.",
+        False,
+        (12, None, None),
+        id="en-including-three-nurses",
+    ),
+    pytest.param(
+        "fr",
+        "Au moins douze personnes, dont trois infirmières, ont été tuées.",
+        False,
+        (12, None, None),
+        id="fr-dont-trois-infirmieres",
+    ),
+    pytest.param(
+        "es",
+        "Al menos doce personas, entre ellas tres enfermeras, fueron asesinadas.",
+        False,
+        (12, None, None),
+        id="es-entre-ellas-tres",
+    ),
+    pytest.param("en", "Two killed, one of them a doctor.", False, (2, None, None), id="en-two-killed-one-of-them"),
+    # Nouns of the toll.
+    pytest.param("en", "The attack left five dead and twelve wounded.", False, (5, 12, None), id="en-left-five-dead"),
+    pytest.param(
+        "fr", "L'attaque a fait cinq morts et douze blessés.", False, (5, 12, None), id="fr-cinq-morts-douze-blesses"
+    ),
+    pytest.param("es", "El ataque dejó cinco muertos.", False, (5, None, None), id="es-dejo-cinco-muertos"),
+    # Wounded never counted as killed.
+    pytest.param("en", "12 wounded in attack that killed a nurse.", False, (1, 12, None), id="en-wounded-not-killed"),
+    pytest.param(
+        "en", "Five people were wounded and a nurse killed.", False, (1, 5, None), id="en-wounded-and-a-nurse-killed"
+    ),
+    pytest.param("en", "Five people were wounded in the attack.", False, (None, 5, None), id="en-only-wounded"),
+    # Singular nouns with an article.
+    pytest.param("en", "A nurse was killed in an ambush.", False, (1, None, None), id="en-a-nurse-was-killed"),
+    pytest.param("en", "An aid worker was shot dead.", False, (1, None, None), id="en-an-aid-worker"),
+    pytest.param("fr", "Une infirmière a été tuée.", False, (1, None, None), id="fr-une-infirmiere"),
+    pytest.param("es", "Una enfermera fue asesinada.", False, (1, None, None), id="es-una-enfermera"),
+    pytest.param(
+        "en", "Two guards and a nurse were killed.", False, (None, None, None), id="en-and-a-nurse-is-not-one"
+    ),
+    pytest.param(
+        "en",
+        "Three aid workers were killed a day after the talks.",
+        False,
+        (3, None, None),
+        id="en-a-day-is-not-a-count",
+    ),
+    # "no one was hurt".
+    pytest.param("en", "No one was hurt.", False, (0, 0, None), id="en-no-one-hurt"),
+    pytest.param(
+        "en", "Two guards were killed; no one else was hurt.", False, (2, 0, None), id="en-count-wins-over-no-one"
+    ),
+    pytest.param("fr", "Personne n'a été blessé.", False, (0, 0, None), id="fr-personne-blesse"),
+    pytest.param("es", "No hubo heridos.", False, (0, 0, None), id="es-no-hubo-heridos"),
+    pytest.param("ar", "لم يسفر الهجوم عن وقوع إصابات.", False, (0, 0, None), id="ar-no-injuries"),
+    # Cumulative tolls excluded.
+    pytest.param(
+        "en",
+        "Gunmen killed two nurses on Monday, bringing to 300 the number of aid workers killed since October.",
+        False,
+        (2, None, None),
+        id="en-bringing-to-300-excluded",
+    ),
+    pytest.param(
+        "en", "300 aid workers have been killed since October.", False, (None, None, None), id="en-since-october-only"
+    ),
+    pytest.param(
+        "en",
+        "The attack killed a driver, bringing the total killed this year to 300.",
+        True,
+        (1, None, None),
+        id="en-total-this-year-in-headline",
+    ),
+    pytest.param(
+        "fr",
+        "Deux gardes ont été tués, portant à 300 le nombre d'humanitaires tués depuis octobre.",
+        False,
+        (2, None, None),
+        id="fr-portant-a-300",
+    ),
+    pytest.param(
+        "es",
+        "Dos guardias murieron, elevando a 300 la cifra de cooperantes asesinados desde octubre.",
+        False,
+        (2, None, None),
+        id="es-elevando-a-300",
+    ),
+    pytest.param(
+        "ar",
+        "قتل 3 من موظفي الإغاثة ليرتفع عدد القتلى منذ بداية الحرب إلى 300.",
+        False,
+        (3, None, None),
+        id="ar-li-yartafi-300",
+    ),
+    # Day's total across several attacks vs this attack.
+    pytest.param(
+        "en",
+        "Israeli strikes killed 45 people across Gaza on Tuesday, including three aid workers.",
+        False,
+        (3, None, None),
+        id="en-across-gaza-takes-the-part",
+    ),
+    pytest.param(
+        "en",
+        "Strikes killed 45 people in separate attacks on Tuesday.",
+        False,
+        (None, None, None),
+        id="en-separate-attacks-no-part",
+    ),
+    pytest.param(
+        "fr",
+        "Les frappes ont tué 45 personnes à travers Gaza mardi, dont quatre soignants.",
+        False,
+        (4, None, None),
+        id="fr-a-travers-gaza-dont-quatre",
+    ),
+    # Death tolls.
+    pytest.param(
+        "en", "Death toll in MSF hospital strike rises to 9", True, (9, None, None), id="en-headline-toll-rises"
+    ),
+    pytest.param(
+        "en", "Gaza death toll rises to 30,000", True, (None, None, None), id="en-headline-war-toll-not-the-attack"
+    ),
+    pytest.param(
+        "en",
+        "The death toll from the airstrike on the hospital rose to nine.",
+        False,
+        (9, None, None),
+        id="en-toll-names-the-attack",
+    ),
+    pytest.param(
+        "en", "The death toll in Gaza rose to 45.", False, (None, None, None), id="en-war-toll-not-the-attack"
+    ),
+    pytest.param(
+        "fr",
+        "Le bilan de l'attaque contre l'hôpital s'est alourdi à neuf morts.",
+        False,
+        (9, None, None),
+        id="fr-bilan-alourdi",
+    ),
+    pytest.param(
+        "ar", "ارتفعت حصيلة القتلى في الهجوم على المستشفى إلى 9.", False, (9, None, None), id="ar-toll-rose-to-9"
+    ),
+    # Agents, companions, things and brackets.
+    pytest.param("en", "A nurse was killed by two gunmen.", False, (1, None, None), id="en-killed-by-two-gunmen"),
+    pytest.param(
+        "en",
+        "A male UN aid worker was killed along with nine other civilians.",
+        False,
+        (1, None, None),
+        id="en-along-with-nine-others",
+    ),
+    pytest.param(
+        "en", "2 NGO staff (a guard and a doctor) were killed.", False, (2, None, None), id="en-bracketed-aside"
+    ),
+    pytest.param(
+        "en", "Militants seized an NGO vehicle near the camp.", False, (None, None, None), id="en-seized-a-vehicle"
+    ),
+    pytest.param("en", "An LNGO ambulance driver was killed.", False, (1, None, None), id="en-an-ambulance-driver"),
+    pytest.param(
+        "en", "Three aid workers were kidnapped and injured.", False, (None, 3, 3), id="en-kidnapped-and-injured"
+    ),
+    pytest.param(
+        "en", "One dead and three injured when an ambulance hit a mine.", False, (1, 3, None), id="en-one-dead"
+    ),
+    pytest.param(
+        "en",
+        "Two WHO health workers were injured and three others killed.",
+        False,
+        (3, 2, None),
+        id="en-who-is-not-a-clause-word",
+    ),
+    pytest.param("es", "Hombres armados mataron a dos enfermeros.", False, (2, None, None), id="es-mataron-a-dos"),
+    pytest.param(
+        "en",
+        "Over 30 people have been killed in the clashes as of Tuesday.",
+        False,
+        (None, None, None),
+        id="en-as-of-is-a-running-total",
+    ),
+    pytest.param(
+        "en",
+        "A rocket hit the clinic, injuring seven people, of which four died.",
+        False,
+        (4, 7, None),
+        id="en-of-which-four-died-is-a-clause",
+    ),
+    pytest.param(
+        "en",
+        "Shells hit the camp, killing a man and a woman.",
+        False,
+        (None, None, None),
+        id="en-a-man-and-a-woman-is-not-one",
+    ),
+    pytest.param("en", "Shells hit the camp, killing a child.", False, (1, None, None), id="en-killing-a-child"),
+    pytest.param("en", "Dozens of people were killed.", False, (None, None, None), id="en-dozens-is-not-a-figure"),
+    pytest.param(
+        "fr", "Le bilan fait état de centaines de morts.", False, (None, None, None), id="fr-centaines-not-a-figure"
+    ),
+    pytest.param(
+        "ar",
+        "استشهد 144 فلسطينيا جراء القصف على قطاع غزة منذ فجر اليوم.",
+        False,
+        (None, None, None),
+        id="ar-since-dawn-is-a-days-total",
+    ),
+    pytest.param(
+        "ar", "عشرات الشهداء والاحتلال يستهدف 4 مدارس.", True, (None, None, None), id="ar-4-schools-not-killed"
+    ),
+    pytest.param(
+        "ar", "استشهد 8 فلسطينيين في قصف على مدرسة تؤوي نازحين.", False, (8, None, None), id="ar-istashhada-8"
+    ),
+    pytest.param(
+        "en", "Three national staff of an INGO were kidnapped.", False, (None, None, 3), id="en-staff-of-an-ingo"
+    ),
+    pytest.param("en", "Two guards at the clinic were killed.", False, (2, None, None), id="en-guards-at-the-clinic"),
+    pytest.param("en", "The head of a clinic was killed.", False, (None, None, None), id="en-head-of-a-clinic"),
+    pytest.param("en", "A national staff from an NGO was killed.", False, (1, None, None), id="en-a-staff-from-an-ngo"),
+    pytest.param(
+        "en",
+        "Two international staffers of an INGO were shot and killed.",
+        False,
+        (2, None, None),
+        id="en-two-staffers-of-an-ingo",
+    ),
+    pytest.param(
+        "en",
+        "A driver and an assistant were ambushed and wounded.",
+        False,
+        (None, None, None),
+        id="en-driver-and-assistant",
+    ),
+    pytest.param("en", "A nurse was shot and killed.", False, (1, None, None), id="en-a-nurse-shot-and-killed"),
+    pytest.param(
+        "en",
+        "On 3 May 2018, militants abducted a Red Cross employee.",
+        False,
+        (None, None, 1),
+        id="en-day-of-month-not-a-count",
+    ),
+    pytest.param(
+        "es",
+        "El 5 de marzo, milicianos secuestraron a un cooperante.",
+        False,
+        (None, None, 1),
+        id="es-day-of-month-not-a-count",
+    ),
+    pytest.param(
+        "en", "One UN staff member shot and killed at home.", False, (1, None, None), id="en-one-shot-and-killed"
+    ),
+    # Measures, years and ordinals are not head counts.
+    pytest.param(
+        "en", "Two days later, gunmen killed 4 guards in 2023.", False, (4, None, None), id="en-days-and-year-skipped"
+    ),
+    pytest.param(
+        "en", "The second attack killed 35-year-old nurse Jane Doe.", False, (None, None, None), id="en-ordinal-and-age"
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "sentence", "is_headline", "expected"), ROWS)
+def test_casualty_figures(lang: str, sentence: str, is_headline: bool, expected: Figures) -> None:
+    lex = load_lexicon(lang)
+    norm = normalize_arabic(sentence) if lang == "ar" else sentence
+    got = casualties([norm], lex, headline=norm if is_headline else None)
+    assert (got["killed"], got["injured"], got["kidnapped"]) == expected
+
+
+def test_updated_toll_in_the_headline_wins_over_the_first_count() -> None:
+    lex = load_lexicon("en")
+    head = "Death toll in MSF hospital strike rises to 9"
+    got = casualties(["An airstrike hit the MSF hospital on Monday, killing five people.", head], lex, headline=head)
+    assert got["killed"] == 9
+
+
+def test_first_sentence_wins_for_each_kind() -> None:
+    lex = load_lexicon("en")
+    got = casualties(["Two nurses were killed.", "Seven people were killed in Kabul on the same day."], lex)
+    assert got["killed"] == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("vinte e três trabalhadores", "23 trabalhadores", id="pt-vinte-e-tres"),
+        pytest.param("há dois dias", "há 2 dias", id="pt-ha-dois-dias"),
+        pytest.param("uma enfermeira", "uma enfermeira", id="pt-article-stays-a-word"),
+    ],
+)
+def test_portuguese_number_words(text: str, expected: str) -> None:
+    assert to_digits(text, "pt") == expected
+
+
+def test_portuguese_works_from_a_lexicon_alone() -> None:
+    """numbers.py is driven by the lexicon's language code: a Portuguese lexicon gives Portuguese figures."""
+    pt = replace(
+        load_lexicon("en"),
+        lang="pt",
+        casualties=_compile_groups({"killed": ["mort(?:o|os|a|as)"], "injured": ["ferid(?:o|os|a|as)"]}, "pt"),
+        numbers={},
+        determiners=frozenset({"o", "a", "os", "as", "um", "uma"}),
+        passive_aux=frozenset({"foi", "foram"}),
+        conjunctions=frozenset({"e", "ou"}),
+    )
+    assert word_value("uma", "pt") == 1
+    got = casualties(["Vinte e três trabalhadores humanitários foram mortos e dois feridos."], pt)
+    assert (got["killed"], got["injured"]) == (23, 2)
+    assert casualties(["Uma enfermeira foi morta."], pt)["killed"] == 1
+
+
+def test_a_lexicon_without_the_new_keys_still_reads_plain_figures() -> None:
+    bare = replace(
+        load_lexicon("en"),
+        no_casualties=None,
+        cumulative=None,
+        aggregate=None,
+        toll_updates=None,
+        including=None,
+        determiners=frozenset(),
+        negations=frozenset(),
+        passive_aux=frozenset(),
+    )
+    got = casualties(["Gunmen attacked the convoy, killing two and wounding five."], bare)
+    assert (got["killed"], got["injured"]) == (2, 5)
