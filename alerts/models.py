@@ -79,6 +79,8 @@ class Verdict:
     occurred_on: date | None = None
     historical: bool = False
     evidence: list[str] = field(default_factory=list)
+    lang: str | None = None  # ISO 639-1 code the document was read as (given or detected)
+    support: str = "none"  # how well that language is read: "full", "partial" or "none"
 
     def as_json(self, doc_id: object = None) -> dict[str, object]:
         """The `aidwatch classify` output line (DESIGN.md section 3)."""
@@ -97,6 +99,8 @@ class Verdict:
             organizations=list(self.organizations),
             occurred_on=self.occurred_on.isoformat() if self.occurred_on else None,
             evidence=list(self.evidence),
+            lang=self.lang,
+            support=self.support,
         )
         return out
 
