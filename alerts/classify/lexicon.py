@@ -168,9 +168,13 @@ class Lexicon:
         return bool(self.caption_verbs is not None and _YEAR_AT_END.search(norm) and self.caption_verbs.search(norm))
 
 
+# libyaml's loader reads the lexicons 10-20x faster than the pure-Python one (same result).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+        data = yaml.load(fh, Loader=_LOADER)
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping at top level")
     return data
@@ -248,7 +252,13 @@ def load_lexicon(lang: str, lexicon_dir: str | None = None) -> Lexicon:
 
 @lru_cache(maxsize=64)
 def function_words(lang: str, lexicon_dir: str | None = None) -> frozenset[str]:
-    """The ``function_words`` of ``<lang>.yaml`` for language detection, without compiling the lexicon."""
+    """The ``function_words`` of ``<lang>.yaml`` for language detection.
+
+    A full lexicon is compiled by every Classifier anyway; a best-effort one is only read (not compiled)
+    here, so detecting languages does not compile lexicons a deployment may never use.
+    """
+    if lang in FULL_LANGUAGES:
+        return frozenset(w.lower() for w in load_lexicon(lang, lexicon_dir).function_words)
     folder = Path(lexicon_dir) if lexicon_dir else LEXICON_DIR
     words = _read(folder / f"{lang}.yaml").get("function_words") or []
     return frozenset(normalize_arabic(str(w)).lower() for w in words)
