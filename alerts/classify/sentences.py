@@ -108,6 +108,16 @@ def _function_words() -> dict[str, frozenset[str]]:
     return vocab
 
 
+@lru_cache(maxsize=1)
+def _word_languages() -> dict[str, tuple[str, ...]]:
+    """Function word → the languages listing it: one dict lookup per word, however many languages."""
+    index: dict[str, list[str]] = {}
+    for lang, words in _function_words().items():
+        for w in words:
+            index.setdefault(w, []).append(lang)
+    return {w: tuple(langs) for w, langs in index.items()}
+
+
 def _script_language(sample: str) -> str | None:
     """The language when the script decides it (Arabic/Persian/Pashto/Urdu, Russian/Ukrainian), else None."""
     arabic = len(_ARABIC.findall(sample))
@@ -144,7 +154,11 @@ def detect_language(text: str) -> str:
         return by_script
     words = [w.lower() for w in _TOKEN.findall(sample)[:120]]
     fw = _function_words()
-    scores = {lang: sum(1 for w in words if w in vocab) for lang, vocab in fw.items()}
+    scores = dict.fromkeys(fw, 0)
+    index = _word_languages()
+    for w in words:
+        for lang in index.get(w, ()):
+            scores[lang] += 1
     best = max(scores, key=lambda k: scores[k])
     ranked = sorted(scores.values(), reverse=True)
     if ranked[0] >= 2 and ranked[0] >= 1.5 * ranked[1]:

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from alerts import metrics
-from alerts.classify import classify
+from alerts.classify import Classifier, classify
 from alerts.classify.features import spans
 from alerts.classify.lexicon import FULL_LANGUAGES, PARTIAL_LANGUAGES, load_lexicon, support_level
+from alerts.classify.model import ModelSet, SentenceModel
 from alerts.classify.sentences import detect_language
 from alerts.ingest import Ingestor, default_classifier
 from alerts.models import Article, FeedSource
@@ -444,10 +445,26 @@ def test_verdict_names_language_and_support(title: str, text: str, lang: str, su
     assert (out["lang"], out["support"]) == (lang, support)
 
 
-def test_unread_language_uses_the_language_independent_model() -> None:
-    # German is read with the English lexicon but never with English word weights.
-    v = classify("", "Das Krankenhaus wurde bombardiert. Hospital shelled, two nurses killed.")
-    assert v.lang == "de" and v.support == "none"
+@pytest.mark.parametrize(
+    ("title", "text", "lang", "model"),
+    [
+        pytest.param("", "Hospital shelled, two nurses killed.", "en", "lexical", id="en-lexical-model"),
+        pytest.param("", "Um míssil atingiu o hospital da cidade.", "pt", "core", id="pt-core-model"),
+        pytest.param(
+            "Krankenhaus angegriffen",
+            "Das Krankenhaus wurde in der Nacht bombardiert, sagte die Polizei. Hospital shelled.",
+            "de",
+            "core",
+            id="de-english-lexicon-but-core-model",
+        ),
+    ],
+)
+def test_model_per_language(title: str, text: str, lang: str, model: str) -> None:
+    # Two extreme models tell which one judged the document: English word weights never judge German.
+    models = ModelSet(lexical=SentenceModel(weights={}, bias=-20.0), core=SentenceModel(weights={}, bias=20.0))
+    v = Classifier(model=models).classify(title, text)
+    assert v.lang == lang
+    assert v.is_attack is (model == "core")
 
 
 def _sample(lang: str, support: str) -> float:
