@@ -365,6 +365,68 @@ def test_non_attack_not_flagged(lang: str, title: str, text: str) -> None:
     assert not v.is_attack, (v.score, v.evidence)
 
 
+PT_ROLES = [
+    pytest.param("A ONU chegou a um acordo com o governo sobre a ajuda aos deslocados.", None, id="un-reached-a-deal"),
+    pytest.param("Médicos e enfermeiros aderiram à greve geral convocada pelos sindicatos.", None, id="doctors-strike"),
+    pytest.param(
+        "A ONG, com sede em Londres, confirma o número de mortos nos protestos.", None, id="ngo-confirms-toll"
+    ),
+    pytest.param(
+        "Começa a libertação dos reféns e centenas de camiões com ajuda humanitária entram em Gaza.",
+        None,
+        id="hostage-release-and-aid-trucks",
+    ),
+    pytest.param(
+        "Milhares de doentes e feridos que precisam de tratamento aguardam a abertura da fronteira.",
+        None,
+        id="patients-needing-treatment",
+    ),
+    pytest.param(
+        "O hospital recebeu dezenas de feridos após a explosão no mercado, segundo o diretor.",
+        None,
+        id="hospital-receives-the-wounded",
+    ),
+    pytest.param(
+        "Os bombeiros combateram um incêndio num armazém de móveis na zona industrial.",
+        None,
+        id="fire-in-a-furniture-warehouse",
+    ),
+    pytest.param(
+        "Um comboio humanitário foi alvo de tiros perto da fronteira na terça-feira.",
+        "aid_convoy_or_warehouse",
+        id="aid-convoy-shot-at",
+    ),
+    pytest.param(
+        "Um ataque com drones atingiu um comboio humanitário da ONU e matou dois motoristas.",
+        "aid_convoy_or_warehouse",
+        id="drone-hits-un-convoy",
+    ),
+    pytest.param(
+        "O armazém da Cáritas foi saqueado e incendiado durante a noite.",
+        "aid_convoy_or_warehouse",
+        id="caritas-warehouse-looted-and-burned",
+    ),
+    pytest.param(
+        "Uma ambulância do Crescente Vermelho foi baleada em Jenin e o motorista morreu.",
+        "health",
+        id="red-crescent-ambulance-shot",
+    ),
+    pytest.param(
+        "Agentes de saúde foram atacados durante a campanha de vacinação contra a poliomielite.",
+        "health",
+        id="health-workers-attacked-vaccination",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "category"), PT_ROLES)
+def test_portuguese_roles(text: str, category: str | None) -> None:
+    v = classify("", text, lang="pt")
+    assert v.is_attack is (category is not None), (v.score, v.evidence)
+    if category:
+        assert category in v.categories
+
+
 def test_portuguese_tolls_and_date() -> None:
     v = classify(
         "Ataque aéreo atinge hospital infantil em Cartum",
