@@ -184,16 +184,19 @@ def _words(data: dict[str, Any], key: str) -> dict[str, int]:
     return {normalize_arabic(str(k)).lower(): int(v) for k, v in (data.get(key) or {}).items()}
 
 
-@lru_cache(maxsize=64)
 def load_lexicon(lang: str, lexicon_dir: str | None = None) -> Lexicon:
     """Load and compile ``<lang>.yaml`` plus the shared organisations file (cached per process).
 
-    A language without a file gets the English lexicon. A best-effort file may hold only a few
-    sections: the missing ones are empty, so an English word never matches inside Swahili text.
+    A language without a file gets the English lexicon (one shared copy, whatever the code). A
+    best-effort file may hold only a few sections: the missing ones are empty, so an English word never
+    matches inside Swahili text.
     """
+    return _load_lexicon(lang if lang in LANGUAGES else "en", lexicon_dir)
+
+
+@lru_cache(maxsize=32)
+def _load_lexicon(lang: str, lexicon_dir: str | None) -> Lexicon:
     folder = Path(lexicon_dir) if lexicon_dir else LEXICON_DIR
-    if lang not in LANGUAGES:
-        lang = "en"
     data = _read(folder / f"{lang}.yaml")
     stems = bool(data.get("stems"))
     targets_raw: dict[str, list[str]] = data.get("targets") or {}
