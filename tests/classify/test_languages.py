@@ -348,6 +348,34 @@ NOT_ATTACKS = [
 ]
 
 
+# The UN condemning an attack on a market: the UN is the speaker, not the victim.
+UN_CONDEMNED = [
+    pytest.param(
+        "ru", "ООН осудила обстрел рынка в центре города, в результате которого погибли пять человек.", id="ru"
+    ),
+    pytest.param("uk", "ООН засудила обстріл ринку в центрі міста, внаслідок якого загинули п'ятеро людей.", id="uk"),
+    pytest.param("fa", "سازمان ملل حمله به بازار شهر را که پنج کشته بر جای گذاشت محکوم کرد.", id="fa-verb-final"),
+    pytest.param("sw", "Umoja wa Mataifa umelaani shambulio la soko lililoua watu watano mjini humo.", id="sw"),
+    pytest.param("tr", "BM, şehir merkezindeki pazara düzenlenen ve beş kişinin öldüğü saldırıyı kınadı.", id="tr"),
+    pytest.param("id", "PBB mengecam serangan terhadap pasar yang menewaskan lima orang di kota itu.", id="id"),
+    pytest.param("tl", "Kinondena ng UN ang pag-atake sa palengke na ikinasawi ng limang tao.", id="tl"),
+    pytest.param(
+        "ha",
+        "Majalisar Dinkin Duniya ta yi Allah wadai da harin da aka kai kasuwa wanda ya kashe mutane biyar.",
+        id="ha",
+    ),
+    pytest.param("so", "Qaramada Midoobay ayaa cambaareysay weerarka suuqa ee lagu dilay shan qof.", id="so"),
+    pytest.param("ps", "ملګرو ملتونو په بازار باندې برید وغانده چې پنځه کسان پکې ووژل شول.", id="ps"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), UN_CONDEMNED)
+def test_un_condemning_an_attack_is_not_one(lang: str, text: str) -> None:
+    v = classify("", text)
+    assert v.lang == lang
+    assert not v.is_attack, (v.score, v.evidence)
+
+
 @pytest.mark.parametrize(("lang", "title", "text", "category", "country"), ATTACKS)
 def test_attack_found_with_its_category(lang: str, title: str, text: str, category: str, country: str | None) -> None:
     v = classify(title, text)
@@ -477,6 +505,11 @@ def test_stems_and_empty_sections(lang: str, text: str, section: str, expected: 
     lex = load_lexicon(lang)
     rx = lex.targets if section == "targets" else lex.violence
     assert [name for name, _s, _e in spans(rx, lex.normalize(text))] == expected
+
+
+def test_languages_without_a_file_share_the_english_lexicon() -> None:
+    assert load_lexicon("de") is load_lexicon("it") is load_lexicon("en")
+    assert load_lexicon("sw").lang == "sw" and load_lexicon("sw").cues is None  # omitted: empty, not English
 
 
 def test_support_levels() -> None:
