@@ -498,6 +498,10 @@ def test_portuguese_country_names(text: str, country: str) -> None:
         pytest.param("so", "isbitaalka", "targets", ["health"], id="so-definite-article"),
         pytest.param("ha", "asibitin", "targets", ["health"], id="ha-linked-form"),
         pytest.param("sw", "hospital attacked", "targets", [], id="sw-no-english-fallback"),
+        pytest.param("ru", "с медикаментами", "targets", [], id="ru-medicines-are-not-medics"),
+        pytest.param("uk", "лікарські засоби", "targets", [], id="uk-medicines-are-not-doctors"),
+        pytest.param("id", "gudang toko", "targets", [], id="id-a-shop-warehouse-is-not-aid"),
+        pytest.param("id", "gudang WFP", "targets", ["aid_convoy_or_warehouse"], id="id-wfp-warehouse"),
         pytest.param("fa", "بيمارستان", "targets", ["health"], id="fa-arabic-yeh-folded"),
     ],
 )
