@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from alerts import incidents
+from alerts import incidents, metrics
 from alerts.models import Article, Verdict
 from alerts.store.articles import add_article, add_articles, link_article, mark_seen_pairs, url_key
 from alerts.store.engine import Database
@@ -103,7 +103,9 @@ class Ingestor:
         return [next(stored) if isinstance(v, Verdict) else v for v in verdicts]
 
     def _classify(self, article: Article) -> Verdict:
-        return self.classifier(article.title, article.text, article.language, article.published)
+        verdict = self.classifier(article.title, article.text, article.language, article.published)
+        metrics.DOCUMENTS_CLASSIFIED.labels(verdict.lang or "unknown", verdict.support).inc()
+        return verdict
 
     def _store_alone(self, article: Article, verdict: Verdict) -> IngestOutcome | Exception:
         try:

@@ -14,6 +14,14 @@ POLL_SECONDS = Histogram(
 ENTRIES_NEW = Counter("aidwatch_entries_new", "Feed entries never seen before", registry=REGISTRY)
 ARTICLES = Counter("aidwatch_articles_stored", "Articles stored", registry=REGISTRY)
 INCIDENTS = Counter("aidwatch_incidents", "Incidents created or updated", ["event"], registry=REGISTRY)
+# How much of the news flow is read well: documents per detected language and its support level ("full",
+# "partial" = best-effort lexicon, "none" = read with the English lexicon, so attacks in it are missed).
+DOCUMENTS_CLASSIFIED = Counter(
+    "aidwatch_documents_classified",
+    "Documents classified, by language and how well the classifier reads it",
+    ["lang", "support"],
+    registry=REGISTRY,
+)
 ALERTS_QUEUED = Counter("aidwatch_alerts_queued", "Outbox rows written", registry=REGISTRY)
 DELIVERIES = Counter(
     "aidwatch_deliveries",

@@ -81,9 +81,10 @@ class Verdict:
     evidence: list[str] = field(default_factory=list)
     # "attack", or the event-level test that rejected the document (alerts/classify/event.py).
     reason: str = "attack"
-    lang: str | None = None
     # (test, passed, what it saw) for every event-level test applied, in order.
     checks: list[tuple[str, bool, str]] = field(default_factory=list)
+    lang: str | None = None  # ISO 639-1 code the document was read as (given or detected)
+    support: str = "none"  # how well that language is read: "full", "partial" or "none"
 
     def as_json(self, doc_id: object = None) -> dict[str, object]:
         """The `aidwatch classify` output line (DESIGN.md section 3)."""
@@ -103,6 +104,8 @@ class Verdict:
             occurred_on=self.occurred_on.isoformat() if self.occurred_on else None,
             evidence=list(self.evidence),
             reason=self.reason,
+            lang=self.lang,
+            support=self.support,
         )
         return out
 

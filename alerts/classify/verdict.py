@@ -8,7 +8,7 @@ from pathlib import Path
 from alerts.classify.dates import attack_date, is_historical
 from alerts.classify.event import decide
 from alerts.classify.features import Analysis, Unit, analyse, ensure_violence, spans
-from alerts.classify.lexicon import LANGUAGES, Lexicon, load_lexicon
+from alerts.classify.lexicon import FULL_LANGUAGES, LANGUAGES, Lexicon, load_lexicon, support_level
 from alerts.classify.model import NO_UNIT_LOGIT, ModelSet, SentenceModel
 from alerts.classify.numbers import casualties, toll_sentences
 from alerts.classify.places import resolve
@@ -39,7 +39,9 @@ class Classifier:
             raise ValueError(f"threshold must be within 0..1, got {threshold}")
         self.threshold = threshold
         self.models = model if model is not None else ModelSet.load(model_path)
-        for lang in LANGUAGES:  # compile every lexicon now, not on the first document of each language
+        # Compile the full lexicons now, not on the first document of each language; the best-effort ones
+        # are compiled on their first document (most deployments never see most of them).
+        for lang in FULL_LANGUAGES:
             load_lexicon(lang)
 
     def model_for(self, lang: str) -> SentenceModel:
@@ -91,8 +93,11 @@ class Classifier:
         text = text or ""
         if lang not in LANGUAGES:
             lang = detect_language(f"{title}\n{text[:1500]}")
-        lex = load_lexicon(lang)
+        lex = load_lexicon(lang)  # the English lexicon for a language without one
         analysis = analyse(title, text, lex)
+        # A language without a lexicon is judged by the language-independent model: English word weights
+        # say nothing about German or Italian words.
+        analysis.lang = lang
         scored = self.score_units(analysis)
         model = self.models.for_lang(lang)
         best = scored[0][0] if scored else NO_UNIT_LOGIT
@@ -163,6 +168,7 @@ class Classifier:
             historical=decision.reason == "historical" or is_historical(occurred, published),
             evidence=[s.text for s in ev_sents],
             reason=decision.reason,
-            lang=lang,
             checks=[(c.name, c.passed, c.detail) for c in decision.checks],
+            lang=lang,
+            support=support_level(lang),
         )

@@ -1,4 +1,4 @@
-"""Full news articles in four languages: an attack reported in one paragraph of a long story is found, and
+"""Full news articles in five languages: an attack reported in one paragraph of a long story is found, and
 the same story without it (or with the humanitarian actor only speaking, receiving the wounded or
 evacuating) stays negative. The score must not depend on the article's length.
 
@@ -27,6 +27,11 @@ FILLER = {
         "Según varios diplomáticos, las dos partes siguen lejos de un acuerdo sobre las elecciones.\n"
         "El precio del pan y del combustible se ha duplicado desde principios de año.\n"
     ),
+    "pt": (
+        "As negociações entre o governo e a oposição foram retomadas na terça-feira na capital. "
+        "Segundo diplomatas, as duas partes continuam longe de um acordo sobre as eleições.\n"
+        "O preço do pão e do combustível duplicou desde o início do ano, e muitas famílias comem uma vez por dia.\n"
+    ),
     "ar": (
         "استؤنفت المفاوضات بين الحكومة والمعارضة في العاصمة يوم الثلاثاء. "
         "وقال دبلوماسيون إن الطرفين لا يزالان بعيدين بشأن مسألة الانتخابات.\n"
@@ -38,6 +43,7 @@ ATTACK = {
     "en": "On Sunday, gunmen stormed a clinic run by an international NGO in the north and shot dead two nurses.\n",
     "fr": "Dimanche, des hommes armés ont attaqué un centre de santé de MSF dans le nord, tuant deux infirmiers.\n",
     "es": "El domingo, hombres armados atacaron un centro de salud de MSF en el norte y mataron a dos enfermeros.\n",
+    "pt": "No domingo, homens armados atacaram um posto de saúde da MSF no norte e mataram dois enfermeiros.\n",
     "ar": "وفي يوم الأحد، هاجم مسلحون مركزا صحيا تدعمه منظمة أطباء بلا حدود في الشمال وقتلوا ممرضين اثنين.\n",
 }
 
@@ -45,10 +51,11 @@ NOT_ATTACK = {
     "en": "The wounded from Sunday's market bombing were taken to the regional hospital, the UN said.\n",
     "fr": "Les blessés de l'attentat de dimanche contre le marché ont été transportés à l'hôpital régional.\n",
     "es": "Los heridos del atentado del domingo en el mercado fueron trasladados al hospital regional.\n",
+    "pt": "Os feridos do atentado de domingo contra o mercado foram levados ao hospital regional, disse a ONU.\n",
     "ar": "ونقل الجرحى في تفجير السوق يوم الأحد إلى المستشفى الإقليمي.\n",
 }
 
-LANGS = ["en", "fr", "es", "ar"]
+LANGS = ["en", "fr", "es", "ar", "pt"]
 
 # Hospitals as the place that receives the wounded, a camp as a landmark for soldiers killed nearby, and a
 # report's trend line: violence and a humanitarian word in one sentence, none of it an attack on the target.
@@ -67,6 +74,11 @@ OTHER_ROLES = {
         "Los hospitales de la ciudad están desbordados por la llegada de heridos tras los bombardeos.",
         "Dos soldados murieron cerca del campo de refugiados cuando su patrulla pisó una mina.",
         "Según un informe, los ataques contra trabajadores humanitarios aumentaron el año pasado.",
+    ],
+    "pt": [
+        "Os hospitais da cidade estão sobrecarregados com os feridos dos bombardeamentos, disseram médicos.",
+        "Dois soldados morreram perto do campo de refugiados quando a patrulha pisou uma mina.",
+        "Segundo um relatório, os ataques contra trabalhadores humanitários aumentaram no ano passado.",
     ],
     "ar": [
         "المستشفيات في المدينة مكتظة بالجرحى جراء القصف بحسب أطباء.",
