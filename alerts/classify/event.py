@@ -251,12 +251,14 @@ def decide(
     rejected: list[tuple[str, str, Unit]] = []
     sents = analysis.sentences
     lead = [s for s in sents[:4] if not s.is_title][:2]
+    frame = ([title] if title else []) + lead
     lead_ids = {id(s) for s in lead}
     long_story = len(sents) > SHORT_DOC  # a note ("2 UN staff killed") is telegraphic by nature
     for unit in passing:
         near = [sents[j] for j in (unit.index - 1, unit.index + 1) if 0 <= j < len(sents)]
-        context = [s for s in ([title] if title else []) + lead + near if s is not unit.sentence]
-        reason, detail = _sentence_verdict(unit.sentence, lex, ref, context)
+        context = [s for s in frame + near if s is not unit.sentence]
+        # The cause of a fire or a crash is told in the headline or lead, not in a neighbour of a long story.
+        reason, detail = _sentence_verdict(unit.sentence, lex, ref, [s for s in frame if s is not unit.sentence])
         # "Sixteen patients died", "the hospital was damaged": in a news story a violent act must be named
         # here or in the headline, the lead or the sentences around it.
         if (
