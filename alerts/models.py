@@ -87,7 +87,7 @@ class Verdict:
     support: str = "none"  # how well that language is read: "full", "partial" or "none"
 
     def as_json(self, doc_id: object = None) -> dict[str, object]:
-        """The `aidwatch classify` output line (DESIGN.md section 3)."""
+        """The `aidwatch classify` output line."""
         out: dict[str, object] = {} if doc_id is None else {"id": doc_id}
         out.update(
             is_attack=self.is_attack,
@@ -123,7 +123,7 @@ class ArticleRef:
 
 @dataclass(slots=True)
 class Incident:
-    """The incident record of DESIGN.md section 6, as delivered in alerts and served by the API."""
+    """The incident record, as delivered in alerts and served by the API."""
 
     id: int
     version: int

@@ -1,4 +1,4 @@
-"""Attack-report classifier and incident coder (DESIGN.md sections 1 and 6).
+"""Attack-report classifier and incident coder.
 
 ``classify(title, text, lang=None, published=None)`` returns an ``alerts.models.Verdict``. It is pure
 Python over the lexicons in ``config/lexicons`` and the fitted ``model.json``; the first call builds a

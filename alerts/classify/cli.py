@@ -1,4 +1,4 @@
-"""`aidwatch classify [FILE|-]` (DESIGN.md section 3).
+"""`aidwatch classify [FILE|-]`.
 
 Input: JSON lines ``{"id", "title", "text"}`` (optional ``lang`` and ``published`` ISO date are honoured),
 or a plain-text file, which is one document (id = the file name, no title). The mode is decided by the
