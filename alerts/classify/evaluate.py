@@ -13,7 +13,7 @@ import argparse
 import random
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from alerts.classify.features import analyse
@@ -45,6 +45,14 @@ def _plant(note: str, article: str, rng: random.Random) -> str:
     paras = [p for p in article.split("\n") if p.strip()]
     at = rng.randint(1, max(1, len(paras) - 1))
     return "\n".join([*paras[:at], note, *paras[at:]])
+
+
+def _day_after(value: object) -> date | None:
+    """The day after an ISO date string (None when the row has no full date)."""
+    try:
+        return date.fromisoformat(str(value)[:10]) + timedelta(days=1)
+    except ValueError:
+        return None
 
 
 def _country_code(name: str | None) -> str | None:
@@ -122,7 +130,9 @@ def evaluate(rows: list[dict], k: int = 5, seed: int = 7, long_test: bool = True
                 m = model.for_lang(lang)
                 found = m.calibrate(doc_logit(m, bag)) >= clf.threshold
                 if found:
-                    found = clf.classify(host.get("title") or "", text, lang=lang).is_attack
+                    # As a real page would be: published the day after the incident the note reports.
+                    published = _day_after(rows[n].get("date"))
+                    found = clf.classify(host.get("title") or "", text, lang=lang, published=published).is_attack
                 planted.append((1, int(found)))
     pairs = list(zip(labels, preds, strict=True))
 

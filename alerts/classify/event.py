@@ -107,6 +107,16 @@ def _intentional(sent: Sentence, lex: Lexicon) -> bool:
     return False
 
 
+def _dated_now(sent: Sentence, lex: Lexicon, published: date | None) -> bool:
+    """The sentence carries its own recent time ("on Tuesday", "yesterday", a date within 30 days)."""
+    if "fresh" in _cues(sent, lex):
+        return True
+    if published is None:
+        return False
+    when = attack_date([sent.text], lex, published)
+    return when is not None and when != published and (published - when).days <= HISTORICAL_DAYS
+
+
 def _violent_act(sent: Sentence, lex: Lexicon) -> bool:
     """An intentional act, or a killing ("were killed", "tués"): more than deaths or damage alone."""
     return _intentional(sent, lex) or "killing" in _cues(sent, lex)
@@ -222,8 +232,13 @@ def decide(
     passing: list[Unit],
     lex: Lexicon,
     published: datetime | date | None,
+    lead_only: bool = False,
 ) -> EventDecision:
     """Apply the event-level tests to a document whose candidates were scored.
+
+    ``lead_only``: in a long story, evidence outside the headline and lead counts only when it carries its
+    own recent time ("on Tuesday", a date within 30 days): a hospital or agency deep in a story about
+    something else is most often a responder, speaker or background.
 
     ``scored``: every candidate with its logit, best first; ``passing``: the candidates whose calibrated
     score reaches the threshold, best first.
@@ -250,7 +265,8 @@ def decide(
     kept: list[Unit] = []
     rejected: list[tuple[str, str, Unit]] = []
     sents = analysis.sentences
-    lead = [s for s in sents[:4] if not s.is_title][:2]
+    # The lead is the first two sentences of the body, photo captions, credits and bylines left out.
+    lead = [s for s in sents[:10] if not s.is_title and len(s.text.split()) >= 6 and not lex.is_caption(s.text)][:2]
     frame = ([title] if title else []) + lead
     lead_ids = {id(s) for s in lead}
     long_story = len(sents) > SHORT_DOC  # a note ("2 UN staff killed") is telegraphic by nature
@@ -271,12 +287,16 @@ def decide(
         if reason == ATTACK:
             # Once the strongest sentences are set aside, what remains speaks for the story only from the
             # headline or the lead: deeper down it is a quote or background of the story set aside.
-            if not rejected or unit.sentence.is_title or id(unit.sentence) in lead_ids:
+            prominent = unit.sentence.is_title or id(unit.sentence) in lead_ids
+            if prominent or not (rejected or (lead_only and long_story and not _dated_now(unit.sentence, lex, ref))):
                 kept.append(unit)
             else:
                 checks.append(Check("prominence", False, f"{_where(unit)} is background to the story set aside"))
         else:
             rejected.append((reason, detail, unit))
+    if not kept and not rejected:
+        checks.append(Check("weak_evidence", False, "only sentences outside the headline and lead read as an attack"))
+        return EventDecision("weak_evidence", [u for u in passing][:1], checks)
     if not kept:
         reason, detail, unit = rejected[0]
         checks.append(Check(reason, False, f"{_where(unit)}: {detail}"))

@@ -67,7 +67,9 @@ def normalize(text: str, lang: str) -> str:
 # In a lexicon with ``stems: true`` (inflected languages: ru, uk, tr, id, sw, so, ha) every term is a
 # stem: it starts at a word boundary and may run on with word characters ("больниц" → "больницу",
 # "hastane" → "hastaneye"), or with a Turkish apostrophe suffix ("UNICEF'in").
-_STEM_TAIL = r"\w*(?:['’]\w+)?"
+# A stem runs on with suffixes; Persian and Pashto attach plural and other suffixes after a zero-width
+# non-joiner ("بیمارستان‌های"), Turkish after an apostrophe ("UNICEF'in").
+_STEM_TAIL = r"\w*(?:['’\u200c]\w+)*"
 _ACRONYM_TAIL = r"(?:['’]\w+)?"
 
 

@@ -4,7 +4,18 @@ A figure is the number written next to a casualty word: before it for "three aid
 after it for an active verb or a participle ("killed two guards", "killing three", "tuant deux",
 "matando a dos") or the Arabic "استشهد 9". Number words are read by text2num (en, fr, es, pt and other
 languages it knows: "Twenty three", "Vingt-trois", "Veintitrés", "vinte e três"); the lexicon's
-``numbers`` adds what it does not read (Arabic numerals as words, "dozens", articles).
+``numbers`` adds what it does not read (Arabic number words and duals such as "شخصين", articles, "both");
+vague quantities ("dozens", "several") are never a figure. ``approximators`` ("at least", "more than",
+"ما لا يقل عن") are skipped, so "killed at least two" reads like "killed two".
+
+Groups of victims joined by "and" to one casualty word are added up: "seven aid workers and two guards
+were killed" is 9, "shot dead two aid workers and their driver" 3 (a singular noun after an article or
+one of the ``possessives`` is one victim; ``plural_words`` are plurals without -s), "a paramedic and
+three police officers" 4, and in a headline, which drops articles, "Paramedic and 3 officers die" 4. A
+group that is another verb's object ("killed two guards and three nurses were wounded": 3 wounded) is
+not added, and a group of unknown size (``vague``: "two aid workers and dozens of civilians") leaves
+no total. Arabic has no indefinite article: a ``singular_victims`` noun right after the casualty word
+("مقتل موظف") or after "و" ("قتل صحفيان وشرطي": 3) is one victim.
 
 What keeps the figure to this attack (lexicon keys, all optional):
 
@@ -20,8 +31,9 @@ What keeps the figure to this attack (lexicon keys, all optional):
 - ``no_casualties``: "no one was hurt" gives 0 when no figure of that kind was read.
 
 Reports often give the toll in the sentence after the attack ("Two guards were killed in the attack,
-the mission said."): a neighbour of an evidence sentence that refers back to the attack is read too
-(``toll_sentences``). Number parsing runs only on those few sentences.
+the mission said."): a neighbour of an evidence sentence that refers back to the attack is read too, and
+so is the sentence right after one when it only gives a toll ("At least 16 people were killed, officials
+said."; ``toll_sentences``). Number parsing runs only on those few sentences.
 """
 
 from __future__ import annotations
@@ -34,7 +46,7 @@ from functools import lru_cache
 from text_to_num import alpha2digit, text2num
 
 from alerts.classify.features import spans
-from alerts.classify.lexicon import Lexicon
+from alerts.classify.lexicon import Lexicon, _compile_groups, _word_set
 
 # Languages text2num reads; others (Arabic) rely on the lexicon's number words.
 TEXT2NUM_LANGS = frozenset({"en", "fr", "es", "pt", "de", "it", "nl", "da"})
@@ -49,6 +61,8 @@ _SENT_END = frozenset({".", ";", ":", "!", "?", "؟"})
 _CLAUSE = _SENT_END | {",", "،", "(", ")", "—", "–"}
 _PARTICIPLE_ENDINGS = ("ing", "ant", "ando", "iendo", "indo")
 _AR_TENS = frozenset(range(20, 100, 10))
+_VAGUE = -1  # a coordinated group of unknown size ("dozens of civilians")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
 @dataclass(slots=True)
@@ -59,6 +73,38 @@ class _Tok:
     low: str
     value: int | None = None
     skip: bool = False  # inside an "including ..." aside: not the clause's own figure
+    one_noun: bool = False  # an Arabic singular victim noun ("موظف"): one victim right after the casualty word
+    joined: int | None = None  # Arabic "و" + a count or a victim noun ("وشرطي"): one more coordinated group
+
+
+@dataclass(slots=True)
+class _Extra:
+    """The lexicon keys only numbers.py reads (from ``Lexicon.raw``)."""
+
+    approximators: re.Pattern[str] | None  # "at least", "more than": skipped before a number
+    possessives: frozenset[str]  # "their driver": one victim in a coordinated group
+    plural_words: frozenset[str]  # plurals not ending in -s ("men", "people", "staff")
+    singular_victims: frozenset[str]  # Arabic singular victim nouns: one victim
+    vague: frozenset[str]  # "dozens", "several": a group of unknown size makes the sum unknown
+
+
+_EXTRA: dict[int, tuple[Lexicon, _Extra]] = {}
+
+
+def _extra(lex: Lexicon) -> _Extra:
+    hit = _EXTRA.get(id(lex))
+    if hit is not None and hit[0] is lex:
+        return hit[1]
+    raw = lex.raw or {}
+    ex = _Extra(
+        approximators=_compile_groups({"approx": raw.get("approximators") or []}, lex.lang),
+        possessives=_word_set(raw, "possessives"),
+        plural_words=_word_set(raw, "plural_words"),
+        singular_victims=_word_set(raw, "singular_victims"),
+        vague=_word_set(raw, "vague"),
+    )
+    _EXTRA[id(lex)] = (lex, ex)
+    return ex
 
 
 def to_digits(text: str, lang: str) -> str:
@@ -88,8 +134,12 @@ def word_value(word: str, lang: str) -> int | None:
 def _tokens(text: str, lex: Lexicon) -> list[_Tok]:
     """Tokens with their head-count value: measures, years, ordinals and negated numbers have none."""
     toks = [_Tok(m.start(), m.end(), w, w.lower()) for m in _TOKEN.finditer(text) for w in (m.group(),)]
+    ones = _extra(lex).singular_victims
     for i, t in enumerate(toks):
         nxt = toks[i + 1].low if i + 1 < len(toks) else ""
+        if lex.lang == "ar" and len(t.low) > 2 and t.low[0] == "و":
+            rest = t.low[1:]  # "وشرطي" (and a policeman), "وثلاثه" (and three)
+            t.joined = lex.numbers.get(rest) or (1 if rest in ones else None)
         if t.text[0].isdigit():
             after = text[t.end : t.end + 1]
             if after and (after.isalpha() or after in "-%°"):
@@ -103,6 +153,8 @@ def _tokens(text: str, lex: Lexicon) -> list[_Tok]:
         else:
             found = lex.numbers.get(t.low)
             word = found if found is not None else word_value(t.low, lex.lang)
+            if word is None and t.low in ones:
+                word, t.one_noun = 1, True
             if word is None:
                 continue
             v = word
@@ -157,11 +209,17 @@ class _Reader:
     def __init__(self, text: str, lex: Lexicon, headline: bool, words: list[tuple[str, int, int]]) -> None:
         self.text = text
         self.lex = lex
+        self.extra = _extra(lex)
         self.headline = headline
         self.toks = _tokens(text, lex)
         self.starts = [t.start for t in self.toks]
         self.cas_tok = {i for _k, s, e in words for i in range(self.index(s), self.index(e))}
         self.asides = _mark_asides(text, self.toks, lex, self.cas_tok)
+        for _n, s, e in spans(self.extra.approximators, text):
+            a, b = self.index(s), self.index(e)
+            if b < len(self.toks) and self.toks[b].value is not None:
+                for t in self.toks[a:b]:
+                    t.skip = True  # "at least 12", "more than 100": the number is the next word's
         self._scopes: dict[str, list[tuple[int, int]]] = {}  # scanned only once a figure is found
 
     def scope(self, name: str) -> list[tuple[int, int]]:
@@ -175,31 +233,136 @@ class _Reader:
         """The first token that starts at or after character ``pos``."""
         return bisect_left(self.starts, pos)
 
-    def _left(self, idx: int) -> int | None:
-        """Figure before the casualty word at token ``idx``: "three aid workers were killed"."""
+    def _prev(self, j: int) -> int:
+        """The last token before ``j`` outside asides and "at least" phrases (-1 at the start)."""
+        j -= 1
+        while j >= 0 and self.toks[j].skip:
+            j -= 1
+        return j
+
+    def _stop_word(self, t: _Tok) -> bool:
+        """A determiner that opens another noun phrase ("du"/"al" are a preposition and an article in one)."""
+        return t.low in self.lex.determiners and t.low not in self.lex.prepositions
+
+    def _left(self, idx: int) -> tuple[int, int] | None:
+        """(token, victims) of the figure before the casualty word at token ``idx``: "three aid workers were
+        killed"; coordinated groups are added up ("seven aid workers and two guards were killed": 9)."""
         toks, lex = self.toks, self.lex
         seen = 0
-        for j in range(idx - 1, -1, -1):
+        for j in range(idx - 1, max(-1, idx - 1 - 3 * WINDOW), -1):
             t = toks[j]
             if t.skip:
                 continue  # an "including ..." aside does not count towards the window
-            seen += 1
+            if not (j > 0 and t.text[:1].isupper() and not self._stop_word(t)):
+                seen += 1  # the words of a name ("the International Committee of the Red Cross") count less
             if j in self.cas_tok and toks[j + 1].low in lex.conjunctions and j + 2 in self.cas_tok:
                 continue  # "three aid workers were kidnapped and injured": one figure for both words
             if seen > WINDOW or t.text in _SENT_END or j in self.cas_tok or t.low in lex.clause_openers:
                 return None  # too far, another casualty word's figure, or another clause
-            if t.value is not None:
+            after_prep = j > 0 and toks[j - 1].low in lex.prepositions
+            if t.value is not None and not t.one_noun:
+                before = self._prev(j)
+                if before >= 0 and before in self.cas_tok and not _is_one(t):
+                    return None  # "مقتل اثنين وعشرات الجرحي": the figure of the casualty word before it
                 if not _is_one(t):
-                    return j
-                if j > 0 and toks[j - 1].low in lex.prepositions:
+                    more = self._groups_before(j)
+                    return None if more == _VAGUE else (j, t.value + more)
+                if after_prep:
                     continue  # "three staff of an INGO were kidnapped": the article opens a phrase inside
                 gap = [g for g in toks[j + 1 : idx] if not g.skip]
-                return j if self._singular(j, gap) else None
-            if t.low in lex.determiners and not (j > 0 and toks[j - 1].low in lex.prepositions):
+                if self._singular(j, gap):
+                    return j, 1
+                more = self._groups_before(j) if self._one_group(gap) else 0
+                return (j, 1 + more) if more > 0 else None  # "two guards and a nurse were killed": 3
+            if t.low in self.extra.possessives and not after_prep:
+                gap = [g for g in toks[j + 1 : idx] if not g.skip]
+                more = self._groups_before(j) if self._one_group(gap, possessive=True) else 0
+                return (j, 1 + more) if more > 0 else None  # "two aid workers and their driver were killed": 3
+            if self._stop_word(t) and not after_prep:
                 return None  # "two gunmen stormed the clinic and killed": another noun phrase
             # (a determiner after a preposition is inside the victims' phrase: "two of the nurses",
             # "two staff at the clinic were killed")
         return None
+
+    def _one_group(self, gap: list[_Tok], possessive: bool = False) -> bool:
+        """Whether ``gap`` (the words after an article or a possessive, up to the casualty word) is one
+        victim: "a nurse were", "their driver were" (not "a driver and assistant", "their colleagues")."""
+        lex = self.lex
+        words = [g for g in gap if g.low not in lex.passive_aux]
+        if not words or len(words) > 4 or len(words) < len(gap) - 2:
+            return False
+        if any(g.text in _CLAUSE or g.low in lex.conjunctions or g.value is not None for g in words):
+            return False
+        if any(g.low in lex.determiners or g.low in lex.prepositions for g in words):
+            return False
+        return not possessive or self._singular_noun(words[-1])
+
+    def _bare_one(self, a: int, b: int) -> bool:
+        """Whether tokens ``a``..``b`` (exclusive) are a name-like singular noun phrase ("Paramedic of the Red
+        Cross"), the subject of a headline without its article."""
+        toks = self.toks
+        return (
+            a < b
+            and toks[a].text[:1].isupper()
+            and self._singular_noun(toks[a])
+            and not any(g.value is not None or g.text in _CLAUSE for g in toks[a:b])
+        )
+
+    def _singular_noun(self, t: _Tok) -> bool:
+        """A noun that names one person: not "drivers", "colleagues", "men", "staff"."""
+        low = t.low
+        return low.isalpha() and low not in self.extra.plural_words and not low.endswith(("s", "x"))
+
+    def _groups_before(self, j: int) -> int:
+        """Victims of the groups coordinated before the group whose figure is at token ``j``: "seven aid
+        workers and [two guards]" gives 7, "a paramedic and [three police officers]" 1; 0 when there is none.
+        A group that is a verb's object ("killed two guards and three nurses were wounded") is not added;
+        a group of unknown size ("dozens of civilians and two aid workers") makes the sum unknown (_VAGUE)."""
+        toks, lex = self.toks, self.lex
+        total = 0
+        k = j
+        crossed = False  # a list "three nurses, two doctors and a driver" has its commas before an "and"
+        while True:
+            c = self._prev(k)
+            if c < 1 or not (toks[c].low in lex.conjunctions or (crossed and toks[c].text == ",")):
+                return total
+            crossed = True
+            found, stop = None, None  # stop: where the group's words begin (a comma, the start)
+            for m in range(c - 1, max(-1, c - 1 - GAP), -1):
+                t = toks[m]
+                if t.skip:
+                    continue
+                if t.text in _CLAUSE:
+                    stop = m
+                    break
+                if m in self.cas_tok or t.low in lex.passive_aux or t.low in lex.clause_openers:
+                    break
+                if t.value is not None and not t.one_noun:
+                    found = m
+                    break
+                if t.low in self.extra.vague:
+                    return _VAGUE
+                if t.low in self.extra.possessives:
+                    if self._singular_noun(toks[c - 1]):
+                        found = m
+                    break
+                if self._stop_word(t) and not (m > 0 and toks[m - 1].low in lex.prepositions):
+                    break
+                if m == 0:
+                    stop = -1
+            if found is not None:
+                value = toks[found].value or 1
+            elif self.headline and stop is not None and self._bare_one(stop + 1, c):
+                found, value = stop + 1, 1  # a headline drops the article: "Paramedic and 3 police officers die"
+            else:
+                return total
+            before = self._prev(found)
+            if before >= 0 and (before in self.cas_tok or toks[before].low in lex.passive_aux):
+                return total  # "killed two guards and ...": that group is the object of another word
+            if before >= 0 and toks[before].value is not None:
+                return total
+            total += value
+            k = found
 
     def _singular(self, j: int, gap: list[_Tok]) -> bool:
         """Whether the article at token ``j`` makes one victim: "a nurse was killed", "une infirmière a
@@ -225,53 +388,140 @@ class _Reader:
         """Figure after the casualty word: "killed two guards", "killing at least 12"; ``articles``: how
         far after the word a singular article still counts ("killed a nurse")."""
         toks = self.toks
-        for j in range(after, min(len(toks), after + window)):
+        pos = 0
+        for j in range(after, len(toks)):
             t = toks[j]
             if t.skip:
                 continue
-            if t.text in _SENT_END or j in self.cas_tok:
+            if pos >= window or t.text in _SENT_END or j in self.cas_tok:
                 return None
-            if t.value is not None and (not _is_one(t) or j - after < articles):
-                if _is_one(t) and any(n.low in self.lex.things for n in toks[j + 1 : j + 4]):
+            pos += 1
+            if t.value is not None and (not _is_one(t) or pos <= articles):
+                if _is_one(t) and not t.one_noun and self._thing(j):
                     return None  # "seized an NGO vehicle": an article before a thing, not a person
-                if _is_one(t) and self._coordinated(j):
-                    return None  # "killing a man and a woman": several victims, not one
                 return j
         return None
 
-    def _coordinated(self, j: int) -> bool:
-        """Whether the noun phrase opened at token ``j`` is followed by "and a/two ..." (more victims)."""
+    def _thing(self, j: int) -> bool:
+        """Whether the noun phrase opened at token ``j`` ends on a thing: "an NGO vehicle near the camp", not
+        "an ambulance driver"."""
         toks, lex = self.toks, self.lex
-        for k in range(j + 1, min(len(toks) - 1, j + 1 + GAP)):
-            if toks[k].text in _CLAUSE or k in self.cas_tok:
-                return False
-            if toks[k].low in lex.conjunctions:
-                nxt = toks[k + 1]
-                return nxt.value is not None or nxt.low in lex.determiners
+        for k in range(j + 1, min(len(toks), j + 4)):
+            if toks[k].low in lex.things:
+                nxt = toks[k + 1] if k + 1 < len(toks) else None
+                if nxt is None or not nxt.text[0].isalpha() or nxt.low in lex.prepositions:
+                    return True
+                if nxt.low in lex.conjunctions or nxt.low in lex.determiners or nxt.value is not None:
+                    return True
+                if k + 1 in self.cas_tok or nxt.low in lex.passive_aux:
+                    return True
         return False
 
-    def figure(self, s: int, e: int, participle: bool) -> int | None:
-        """Token index of the figure of the casualty word at characters ``s``..``e``."""
+    def _groups_after(self, j: int) -> int:
+        """Victims of the groups coordinated after the figure at token ``j`` ("killed two aid workers and
+        their driver", "killing a man and a woman"); 0 when there is none or the "and" opens a clause
+        ("killed two guards and a nurse was wounded"); _VAGUE after a group of unknown size ("killed two
+        guards and dozens of civilians")."""
+        toks, lex = self.toks, self.lex
+        if lex.lang == "ar":  # "مقتل صحفيين وشرطي", "مقتل 3 حراس وسائق"
+            total, plain = 0, 0
+            for k, t in enumerate(toks[j + 1 : j + 5], j + 1):
+                if k in self.cas_tok:
+                    break  # the next casualty word's own figure
+                if t.skip:
+                    continue  # the tens of "ثلاثه وعشرون"
+                if t.text in _CLAUSE or (t.joined is None and (plain or total)):
+                    break
+                if t.joined is None:
+                    plain += 1
+                    continue
+                total += t.joined
+            return total
+        # "mataron a dos cooperantes y a su conductor": the same preposition opens each group
+        prep = toks[j - 1].low if j > 0 and toks[j - 1].low in lex.prepositions else None
+        total = 0
+        k = j + 1
+        while True:
+            c = None
+            for m in range(k, min(len(toks), k + GAP)):
+                t = toks[m]
+                if t.skip:
+                    continue
+                if t.text in _CLAUSE or m in self.cas_tok or t.low in lex.passive_aux or t.value is not None:
+                    return total
+                if t.low in lex.conjunctions:
+                    c = m
+                    break
+            if c is not None and prep is not None and c + 2 < len(toks) and toks[c + 1].low == prep:
+                c += 1
+            if c is None or c + 1 >= len(toks):
+                return total
+            first = toks[c + 1]
+            if first.low in self.extra.vague and c + 2 < len(toks) and toks[c + 2].value is not None:
+                c += 1  # "y otras cinco": "other" before a number is not a vague group
+                first = toks[c + 1]
+            if first.low in self.extra.vague:
+                return _VAGUE
+            if first.value is not None and not first.one_noun:
+                value = first.value
+            elif first.low in self.extra.possessives:
+                value = 0  # one victim if its noun is singular (checked below)
+            else:
+                return total
+            # The group's words: up to the next "and", a preposition, a comma or the end of the clause.
+            end = c + 2
+            while end < len(toks) and end < c + 5:  # "an 82-year-old woman he was helping": three words
+                t = toks[end]
+                if t.text in _CLAUSE or t.low in lex.conjunctions or t.low in lex.prepositions or t.value is not None:
+                    break
+                if end in self.cas_tok or t.low in lex.passive_aux or t.low in lex.determiners:
+                    return total  # "killed two guards and a nurse was wounded": a clause of its own
+                end += 1
+            words = toks[c + 2 : end]
+            if not words or any(w.low in lex.things for w in words):
+                return total  # "killed two guards and an ambulance ..." (not a person)
+            if value == 0:
+                if not self._singular_noun(words[-1]):
+                    return total
+                value = 1
+            total += value
+            k = end
+
+    def figure(self, s: int, e: int, participle: bool) -> tuple[int, int] | None:
+        """(token, victims) of the figure of the casualty word at characters ``s``..``e``."""
         idx, after = self.index(s), self.index(e)
         lex = self.lex
+        if idx < len(self.toks) and idx in self.cas_tok and self.toks[idx].value is not None:
+            return idx, self.toks[idx].value or 0  # a word that is its own count: "قتيلان" (two dead)
         if lex.lang == "ar":
             found = self._right(after, 1, window=2)  # "مقتل 3", "استشهد 8 فلسطينيين"
-            return found if found is not None else self._left(idx)
-        if participle:
-            return self._right(after, 2)
+            if found is not None:
+                return self._sum(found)
+            return self._left(idx)
         nxt = next((t for t in self.toks[after:] if not t.skip), None)
         prev = self.toks[idx - 1].low if idx > 0 else ""
-        active = (
+        active = participle or (
             nxt is not None
             and prev not in lex.passive_aux
             and not (lex.intransitive is not None and lex.intransitive.fullmatch(self.text, s, e))
-            and (nxt.value is not None or nxt.low in lex.determiners)
+            and (nxt.value is not None or nxt.low in lex.determiners or nxt.low in self.extra.possessives)
         )
         if active:  # "gunmen killed two nurses", "a bomb killed the doctor": the object is the victim
-            return self._right(after, 2)  # an article right after, or after the Spanish "a" ("a un cooperante")
+            # an article right after, or after the Spanish "a" ("a un cooperante")
+            found = self._right(after, 2)
+            return None if found is None else self._sum(found)
         # Passive or intransitive: the figure is before the word. A number after it is someone else's
-        # ("killed by two gunmen", "killed along with nine other civilians").
-        return self._left(idx)
+        # ("killed by two gunmen", "killed along with nine other civilians"), except right after a verb
+        # that puts its subject last ("murieron dos personas", "morreram duas pessoas").
+        left = self._left(idx)
+        if left is not None or nxt is None or nxt.value is None or _is_one(nxt) or prev in lex.passive_aux:
+            return left
+        return self._sum(self.toks.index(nxt, after))
+
+    def _sum(self, j: int) -> tuple[int, int] | None:
+        """(token, victims) for a figure after its casualty word, with the groups coordinated after it."""
+        more = self._groups_after(j)
+        return None if more == _VAGUE else (j, (self.toks[j].value or 0) + more)
 
     def clause(self, a: int, b: int) -> tuple[int, int]:
         """Character range of the clause holding tokens ``a``..``b``."""
@@ -314,16 +564,17 @@ def _read(text: str, lex: Lexicon, headline: bool) -> tuple[dict[str, int], int 
         if kind in out:
             continue
         word = text[s:e].lower()
-        j = r.figure(s, e, participle=word.endswith(_PARTICIPLE_ENDINGS))
-        if j is None:
+        found = r.figure(s, e, participle=word.endswith(_PARTICIPLE_ENDINGS))
+        if found is None:
             continue
-        value = r.toks[j].value
+        fig, total = found
+        value: int | None = total
         at = r.index(s)
-        cs, ce = r.clause(min(j, at), max(j, at))
+        cs, ce = r.clause(min(fig, at), max(fig, at))
         if r._hits(r.scope("cumulative"), cs, ce):
             continue  # "... killed since October": a running tally
         if r._hits(r.scope("aggregate"), cs, ce):
-            value = r.aside_figure(min(j, at))  # "... across Gaza, including four at the hospital"
+            value = r.aside_figure(min(fig, at))  # "... across Gaza, including four at the hospital"
         if value is not None:
             out[kind] = value
     update = None
@@ -377,13 +628,28 @@ def casualties(sentences: list[str], lex: Lexicon, headline: str | None = None) 
 TOLL_NEIGHBOURS = (1, 2, -1)  # sentences after (then before) an evidence sentence that may carry its toll
 
 
+def _bare_toll(text: str, lex: Lexicon) -> bool:
+    """Whether a sentence only gives a toll ("At least 16 people were killed, officials said."): it names
+    no attack of its own ("three soldiers were killed in an ambush near Beni") and does not date itself
+    away from the attack ("last month", "in 2019")."""
+    low = text.lower()
+    if _YEAR.search(text) is not None or any(p in low for p in lex.relative_periods):
+        return False
+    words = [(s, e) for _k, s, e in spans(lex.casualties, text)]
+    return not any(
+        kind != "harm" and not any(s <= a and b <= e for s, e in words) for kind, a, b in spans(lex.violence, text)
+    )
+
+
 def toll_sentences(norms: list[str], evidence: list[int], lex: Lexicon, skip: set[int] | None = None) -> list[str]:
-    """Neighbours of the evidence sentences that refer back to the attack ("... in the attack").
+    """Neighbours of the evidence sentences that give the attack's toll.
 
     ``norms`` are all sentences of the document (normalised as the lexicon sees them), ``evidence`` the
     indices of the evidence sentences, ``skip`` indices never to read (captions). A neighbour is kept
-    only when it names a casualty and refers back to an attack, so a toll of another event two
-    sentences away is not taken.
+    only when it names a casualty and refers back to an attack ("... in the attack"), or when it is the
+    sentence right after an evidence sentence and does not date itself elsewhere ("At least 16 people
+    were killed, officials said."; not "Last month gunmen killed nine ..."), so a toll of another event
+    two sentences away is not taken.
     """
     if lex.attack_refs is None or lex.casualties is None:
         return []
@@ -394,12 +660,13 @@ def toll_sentences(norms: list[str], evidence: list[int], lex: Lexicon, skip: se
             j = i + d
             if j < 0 or j >= len(norms) or j in seen:
                 continue
-            seen.add(j)
             text = norms[j]
             if (lex.casualties.search(text) or (lex.toll_updates and lex.toll_updates.search(text))) and (
-                lex.attack_refs.search(text)
+                lex.attack_refs.search(text) or (d == 1 and _bare_toll(text, lex))
             ):
                 out.append(text)
+                seen.add(j)
             elif d == 1 and lex.no_casualties is not None and lex.no_casualties.search(text):
                 out.append(text)  # "No one was hurt." right after the attack is about it
+                seen.add(j)
     return out

@@ -20,7 +20,8 @@ from alerts.classify.lexicon import normalize_arabic
 from config import LEXICON_DIR
 
 _PARTICLE = r"(?:(?:al|el|de|du|la|di|des|del|do|da|dos|das|y|ad|as|an|ash|ar|az)[- ])"
-_CAP_SEQ = re.compile(rf"(?<![\w-])[A-ZÀ-ÖØ-Þ][\w'’.-]*(?:\s+{_PARTICLE}?[A-ZÀ-ÖØ-Þ][\w'’-]*){{0,3}}")
+_CAPS = "A-ZÀ-ÖØ-ÞİŞĞÇÖÜƁƊƘ\u0400-\u042f"  # Latin, Turkish, Hausa and Cyrillic capitals
+_CAP_SEQ = re.compile(rf"(?<![\w-])[{_CAPS}][\w'’.-]*(?:\s+{_PARTICLE}?[{_CAPS}][\w'’-]*){{0,3}}")
 # Region names made only of these ("South", "Nord-Ouest", "Far North") say nothing without their country.
 _COMPASS = frozenset(
     [
@@ -92,7 +93,8 @@ class Gazetteer:
         country_ll: dict[str, tuple[float | None, float | None]] = {}
         translators = []
         # Portuguese twice: Portugal/Africa and Brazil spell several countries apart ("Iémen", "Iêmen").
-        for lang in ("fr", "es", "ar", "pt", "pt_BR"):
+        # Russian and Ukrainian country names ("Судан"); names from Latin-script locales would collide with words.
+        for lang in ("fr", "es", "ar", "pt", "pt_BR", "ru", "uk"):
             try:
                 translators.append(gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang]))
             except OSError:  # a trimmed pycountry install without locales still works in English
@@ -174,7 +176,7 @@ class Gazetteer:
             while i < len(toks):
                 for n in range(len(toks) - i, 0, -1):
                     key = fold(" ".join(toks[i : i + n]))
-                    hit = self.index.get(key)
+                    hit = self.index.get(key) or (self._inflected(key) if n == 1 and lang in _INFLECTING else None)
                     if hit:
                         out.append((offs[i], _named(hit[0], " ".join(toks[i : i + n]).strip(".,'’"))))
                         i += n - 1
@@ -182,11 +184,23 @@ class Gazetteer:
                 i += 1
         return out
 
+    def _inflected(self, key: str) -> list[Place] | None:
+        """A country named with a case ending or suffix ("Судане", "Украины", "Sudan'da", "Somaliya"):
+        the name less its ending, for countries only (a town's stem is too likely another word)."""
+        for stem in (key.split("'")[0], key[:-1], key[:-2], key[:-3]):
+            if len(stem) >= 4 and stem != key:
+                hit = [p for p in self.index.get(stem, []) if p.kind == "country"]
+                if hit:
+                    return hit
+        return None
+
     def candidates(self, name: str) -> list[Place]:
         """All indexed namesakes of a place name."""
         return self.index.get(fold(name), [])
 
 
+# Languages whose place names take case endings or suffixes.
+_INFLECTING = frozenset({"ru", "uk", "tr", "so", "sw", "ha", "id", "tl"})
 SMALL_TOWN = 100_000  # below this, a namesake outside the focus countries is too likely a wrong guess
 
 

@@ -15,9 +15,7 @@ _SPACES = re.compile(r"[ \t\u00a0\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069]+"
 # Cut after . ! ? ؟ … when the next chunk starts like a sentence; keeps "U.N." and "3.5" together.
 # Capitals of Latin Extended-A/B used by Turkish, Hausa, Somali... and Cyrillic count as sentence starts too.
 _UPPER_EXTRA = "ĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽƁƊƘ\u0400-\u042f\u0490"
-_SENT_END = re.compile(
-    r"(?<=[.!?؟…])[\"'”»)]*\s+(?=[\"“«(¿¡]?[A-ZÀ-ÖØ-Þ0-9\u0600-\u06ff" + _UPPER_EXTRA + "])"
-)
+_SENT_END = re.compile(r"(?<=[.!?؟…])[\"'”»)]*\s+(?=[\"“«(¿¡]?[A-ZÀ-ÖØ-Þ0-9\u0600-\u06ff" + _UPPER_EXTRA + "])")
 _ABBREV = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|Gen|Col|Lt|Sgt|Capt|Gov|Sen|Rep|St|No|Mt|Jan|Feb|Aug|Sept|Oct|Nov|Dec)|\b[A-Z])\.$"
 )

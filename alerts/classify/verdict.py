@@ -103,7 +103,9 @@ class Classifier:
         best = scored[0][0] if scored else NO_UNIT_LOGIT
         score = model.calibrate(best)
         passing = [u for lg, u in scored if model.calibrate(lg) >= self.threshold]
-        decision = decide(analysis, scored, passing, lex, published)
+        # A news story says what it is about in its headline and lead: deeper evidence counts only when it
+        # carries its own recent time (digests: "Separately, on Tuesday gunmen ...").
+        decision = decide(analysis, scored, passing, lex, published, lead_only=True)
         is_attack = decision.is_attack
         chosen = decision.evidence[:MAX_EVIDENCE]
         chosen.sort(key=lambda u: u.index)
@@ -122,7 +124,10 @@ class Classifier:
 
         title_sent = analysis.sentences[0] if analysis.sentences and analysis.sentences[0].is_title else None
         body = [s.text for s in analysis.sentences if not s.is_title]
-        country, place = resolve([s.text for s in ev_sents], title, body, lang)
+        # Places are coded only for documents the sentence model believes (attacks, and those an event test
+        # rejected): the gazetteer scan of a whole article is a quarter of its classification time.
+        believed = bool(passing)
+        country, place = resolve([s.text for s in ev_sents], title, body, lang) if believed else (None, None)
         norms = [s.norm for s in analysis.sentences]
         title_norm = [title_sent.norm] if title_sent and not lex.is_caption(title_sent.text) else []
         tolls = toll_sentences(norms, [u.index for u in chosen], lex) if is_attack else []
