@@ -235,7 +235,10 @@ def analyse(title: str, text: str, lex: Lexicon) -> Analysis:
     title = clean(title).strip()
     if title:
         pieces.append((title, True))
-    pieces.extend((s, False) for s in split_sentences(clean(text)))
+    body = split_sentences(clean(text))
+    if body and title and body[0].strip(" .") == title.strip(" ."):
+        body = body[1:]  # extracted article text often opens with its own headline
+    pieces.extend((s, False) for s in body)
     sents = [analyse_sentence(s, lex, is_title) for s, is_title in pieces]
     displacement = any(
         "displacement" in s.cues or any(c == "camp" for c, _a, _b in s.targets + s.hidden_targets) for s in sents

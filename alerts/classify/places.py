@@ -215,6 +215,25 @@ def gazetteer() -> Gazetteer:
     return Gazetteer()
 
 
+_DATELINE = re.compile(
+    r"^\s*(?:(?P<latin>[A-ZÀ-ÖØ-Þ\u0400-\u042f'’.\-]{2,}(?:[ /]+[A-ZÀ-ÖØ-Þ\u0400-\u042f'’.\-]{2,}){0,3})"
+    r"(?:,\s*[^–—()\n]{1,25}?)?(?:\s*\([^)\n]{1,30}\))?|(?P<arabic>[\u0600-\u06ff]+(?: [\u0600-\u06ff]+){0,2}))"
+    r"\s*[–—-]{1,2}\s+"
+)
+
+
+def _undated(texts: list[str], datelines: list[str]) -> list[str]:
+    """The texts without a leading dateline; the datelines found are appended to ``datelines``."""
+    out = []
+    for text in texts:
+        m = _DATELINE.match(text)
+        if m:
+            datelines.append(m.group("latin") or m.group("arabic") or "")
+            text = text[m.end() :]
+        out.append(text)
+    return out
+
+
 def resolve(evidence: list[str], title: str, body: list[str], lang: str) -> tuple[str | None, Place | None]:
     """Country code and attack place, preferring the evidence sentences, then the headline, then the body.
 
@@ -222,6 +241,10 @@ def resolve(evidence: list[str], title: str, body: list[str], lang: str) -> tupl
     namesake in that country, or dropped.
     """
     gz = gazetteer()
+    # A dateline ("KABUL (AP) —", "PORT SUDAN, March 18 –", "غزة -") is where the reporter files from,
+    # often another city or country than the attack's: it is read last, for the country only.
+    datelines: list[str] = []
+    evidence, body = _undated(evidence, datelines), _undated(body, datelines)
     tiers = [evidence, [title] if title else [], body]
     country: str | None = None
     location: Place | None = None
@@ -257,6 +280,8 @@ def resolve(evidence: list[str], title: str, body: list[str], lang: str) -> tupl
             break
     if country is None and region is not None:
         country = region.country
+    if country is None and datelines:
+        country = next((p.country for text in datelines for _off, p in gz.find(text, lang)), None)
     if location is None and region is not None and region.country == country:
         location = region  # the province, when the text names no town the gazetteer knows
     return country, location

@@ -135,3 +135,33 @@ def test_json_verdict_carries_the_reason() -> None:
     assert run_classify(io.StringIO(json.dumps(doc) + "\n"), out) == 0
     line = json.loads(out.getvalue())
     assert line["is_attack"] is True and line["reason"] == "attack"
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "country"),
+    [
+        pytest.param(
+            "Gunmen kill two aid workers in Darfur",
+            "NAIROBI (Reuters) — Gunmen killed two aid workers near El Fasher in Sudan's Darfur region on Tuesday, "
+            "their charity said.",
+            "SD",
+            id="dateline-city-in-another-country",
+        ),
+        pytest.param(
+            "Gunmen kill two aid workers",
+            "KABUL (AP) — Gunmen killed two aid workers of a local charity on Tuesday, officials said.",
+            "AF",
+            id="dateline-only-place-gives-the-country",
+        ),
+    ],
+)
+def test_the_dateline_is_where_the_reporter_files_not_the_attack(title: str, text: str, country: str) -> None:
+    verdict = classify(title, text, lang="en", published=PUBLISHED)
+    assert verdict.is_attack and verdict.country == country
+    assert verdict.location is None or verdict.location.upper() not in ("NAIROBI", "KABUL")
+
+
+def test_a_body_that_repeats_the_headline_gives_it_once_as_evidence() -> None:
+    title = "Gunmen kill two MSF nurses in attack on clinic in South Sudan"
+    verdict = classify(title, title + "\n" + LEAD_ATTACK, lang="en", published=PUBLISHED)
+    assert verdict.is_attack and verdict.evidence.count(title) == 1
