@@ -256,7 +256,7 @@ def resolve(evidence: list[str], title: str, body: list[str], lang: str) -> tupl
         countries = [p.country for p in found if p.kind == "country"]
         cities = [p for p in found if p.kind == "city"]
         if country is None and countries:
-            country = max(set(countries), key=countries.count)
+            country = max(countries, key=countries.count)  # ties: the first named (set order is random)
         if location is None:
             for city in cities:
                 namesakes = [c for c in gz.candidates(city.name) if c.kind == "city"] or [city]
