@@ -226,6 +226,71 @@ def _no_candidate_reason(analysis: Analysis, lex: Lexicon) -> tuple[str, str]:
     return "no_violence", "a humanitarian entity is named, but no violent act against it"
 
 
+@dataclass(slots=True)
+class _Story:
+    """What frames a story: its headline, its lead, and whether it is long enough to have a body."""
+
+    title: Sentence | None
+    lead: list[Sentence]
+    long: bool
+    published: date | None
+
+    @property
+    def frame(self) -> list[Sentence]:
+        """The headline and lead."""
+        return ([self.title] if self.title else []) + self.lead
+
+    def in_frame(self, unit: Unit) -> bool:
+        """The unit is the headline or a lead sentence."""
+        return unit.sentence.is_title or any(unit.sentence is s for s in self.lead)
+
+
+def _story(analysis: Analysis, lex: Lexicon, published: datetime | date | None) -> _Story:
+    sents = analysis.sentences
+    title = sents[0] if sents and sents[0].is_title else None
+    # The lead is the first two sentences of the body, photo captions, credits and bylines left out.
+    lead = [s for s in sents[:10] if not s.is_title and len(s.text.split()) >= 6 and not lex.is_caption(s.text)][:2]
+    # A note ("2 UN staff killed") is telegraphic by nature: only a longer story has a body to weigh.
+    return _Story(title, lead, len(sents) > SHORT_DOC, as_date(published))
+
+
+def _unit_verdict(unit: Unit, analysis: Analysis, story: _Story, lex: Lexicon) -> tuple[str, str]:
+    """(reason, detail) for one believed sentence, the story around it considered."""
+    sents = analysis.sentences
+    frame = [s for s in story.frame if s is not unit.sentence]
+    # The cause of a fire or a crash is told in the headline or lead, not in a neighbour of a long story.
+    reason, detail = _sentence_verdict(unit.sentence, lex, story.published, frame)
+    near = [sents[j] for j in (unit.index - 1, unit.index + 1) if 0 <= j < len(sents)]
+    # "Sixteen patients died", "the hospital was damaged": in a news story a violent act must be named here
+    # or in the headline, the lead or the sentences around it.
+    if (
+        reason == ATTACK
+        and story.long
+        and not _violent_act(unit.sentence, lex)
+        and not any(ensure_violence(s, lex) and _violent_act(s, lex) for s in frame + near if s is not unit.sentence)
+    ):
+        return "no_violence", "deaths or damage, but no violent act is named"
+    return reason, detail
+
+
+def _unbelieved(analysis: Analysis, scored: list[tuple[float, Unit]], lex: Lexicon) -> EventDecision:
+    """The decision for a document no candidate of which reaches the threshold (or that has none)."""
+    if not scored:
+        reason, detail = _no_candidate_reason(analysis, lex)
+        return EventDecision(reason, [], [Check("target and violence", False, detail)])
+    best = scored[0][1]
+    reason = "weak_evidence"
+    if best.sentence.hidden_targets or best.sentence.neutral:
+        reason = "responder_only"
+    elif _mishap(_cues(best.sentence, lex)) and not _intentional(best.sentence, lex):
+        reason = "accident"
+    checks = [
+        Check("target and violence", True, f"{len(scored)} candidate sentence(s)"),
+        Check("sentence model", False, "no candidate sentence scores above the threshold"),
+    ]
+    return EventDecision(reason, [best], checks)
+
+
 def decide(
     analysis: Analysis,
     scored: list[tuple[float, Unit]],
@@ -236,87 +301,55 @@ def decide(
 ) -> EventDecision:
     """Apply the event-level tests to a document whose candidates were scored.
 
+    ``scored``: every candidate with its logit, best first; ``passing``: the candidates whose calibrated
+    score reaches the threshold, best first.
+
     ``lead_only``: in a long story, evidence outside the headline and lead counts only when it carries its
     own recent time ("on Tuesday", a date within 30 days): a hospital or agency deep in a story about
     something else is most often a responder, speaker or background.
-
-    ``scored``: every candidate with its logit, best first; ``passing``: the candidates whose calibrated
-    score reaches the threshold, best first.
     """
-    checks: list[Check] = []
-    if not scored:
-        reason, detail = _no_candidate_reason(analysis, lex)
-        checks.append(Check("target and violence", False, detail))
-        return EventDecision(reason, [], checks)
-    checks.append(Check("target and violence", True, f"{len(scored)} candidate sentence(s)"))
     if not passing:
-        best = scored[0][1]
-        reason = "weak_evidence"
-        if best.sentence.hidden_targets or best.sentence.neutral:
-            reason = "responder_only"
-        elif _mishap(_cues(best.sentence, lex)) and not _intentional(best.sentence, lex):
-            reason = "accident"
-        checks.append(Check("sentence model", False, "no candidate sentence scores above the threshold"))
-        return EventDecision(reason, [best], checks)
-    checks.append(Check("sentence model", True, f"{len(passing)} sentence(s) above the threshold"))
-
-    ref = as_date(published)
-    title = analysis.sentences[0] if analysis.sentences and analysis.sentences[0].is_title else None
+        return _unbelieved(analysis, scored, lex)
+    checks = [
+        Check("target and violence", True, f"{len(scored)} candidate sentence(s)"),
+        Check("sentence model", True, f"{len(passing)} sentence(s) above the threshold"),
+    ]
+    story = _story(analysis, lex, published)
     kept: list[Unit] = []
     rejected: list[tuple[str, str, Unit]] = []
-    sents = analysis.sentences
-    # The lead is the first two sentences of the body, photo captions, credits and bylines left out.
-    lead = [s for s in sents[:10] if not s.is_title and len(s.text.split()) >= 6 and not lex.is_caption(s.text)][:2]
-    frame = ([title] if title else []) + lead
-    lead_ids = {id(s) for s in lead}
-    long_story = len(sents) > SHORT_DOC  # a note ("2 UN staff killed") is telegraphic by nature
-    for unit in passing:
-        near = [sents[j] for j in (unit.index - 1, unit.index + 1) if 0 <= j < len(sents)]
-        context = [s for s in frame + near if s is not unit.sentence]
-        # The cause of a fire or a crash is told in the headline or lead, not in a neighbour of a long story.
-        reason, detail = _sentence_verdict(unit.sentence, lex, ref, [s for s in frame if s is not unit.sentence])
-        # "Sixteen patients died", "the hospital was damaged": in a news story a violent act must be named
-        # here or in the headline, the lead or the sentences around it.
-        if (
-            reason == ATTACK
-            and long_story
-            and not _violent_act(unit.sentence, lex)
-            and not any(ensure_violence(s, lex) and _violent_act(s, lex) for s in context)
-        ):
-            reason, detail = "no_violence", "deaths or damage, but no violent act is named"
-        if reason == ATTACK:
-            # Once the strongest sentences are set aside, what remains speaks for the story only from the
-            # headline or the lead: deeper down it is a quote or background of the story set aside.
-            prominent = unit.sentence.is_title or id(unit.sentence) in lead_ids
-            if prominent or not (rejected or (lead_only and long_story and not _dated_now(unit.sentence, lex, ref))):
-                kept.append(unit)
-            else:
-                checks.append(Check("prominence", False, f"{_where(unit)} is background to the story set aside"))
-        else:
+    for unit in passing:  # best first
+        reason, detail = _unit_verdict(unit, analysis, story, lex)
+        if reason != ATTACK:
             rejected.append((reason, detail, unit))
+        elif story.in_frame(unit):
+            kept.append(unit)
+        elif rejected:
+            # The strongest sentences were set aside: what remains deeper down is their background.
+            checks.append(Check("prominence", False, f"{_where(unit)} is background to the story set aside"))
+        elif lead_only and story.long and not _dated_now(unit.sentence, lex, story.published):
+            checks.append(Check("prominence", False, f"{_where(unit)} is outside the headline and lead, undated"))
+        else:
+            kept.append(unit)
     if not kept and not rejected:
         checks.append(Check("weak_evidence", False, "only sentences outside the headline and lead read as an attack"))
-        return EventDecision("weak_evidence", [u for u in passing][:1], checks)
+        return EventDecision("weak_evidence", passing[:1], checks)
     if not kept:
         reason, detail, unit = rejected[0]
         checks.append(Check(reason, False, f"{_where(unit)}: {detail}"))
         return EventDecision(reason, [u for _r, _d, u in rejected], checks)
-    if (
-        rejected
-        and all(u.sentence.is_title for u in kept)
-        and any(id(u.sentence) in lead_ids for _r, _d, u in rejected)
-    ):
+    lead_rejected = [r for r in rejected if story.in_frame(r[2]) and not r[2].sentence.is_title]
+    if lead_rejected and all(u.sentence.is_title for u in kept):
         # A headline alone against its own lead: the lead says what the story is ("UN mourns Baghdad
         # victims" over "... marked the first anniversary of the bombing").
-        reason, detail, unit = next(r for r in rejected if id(r[2].sentence) in lead_ids)
+        reason, detail, unit = lead_rejected[0]
         checks.append(
             Check(reason, False, f"{_where(unit)}, the lead: {detail}; the headline alone does not outweigh it")
         )
         return EventDecision(reason, [u for _r, _d, u in rejected], checks)
     for reason, detail, unit in rejected:
         checks.append(Check(reason, True, f"{_where(unit)} set aside: {detail}"))
-    headline = _headline_verdict(title, lex)
-    if headline is not None and not any(u.index == 0 for u in kept):
+    headline = _headline_verdict(story.title, lex)
+    if headline is not None and not any(u.sentence.is_title for u in kept):
         reason, detail = headline
         checks.append(Check(reason, False, detail))
         return EventDecision(reason, kept, checks)
