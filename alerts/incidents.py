@@ -1,4 +1,4 @@
-"""Pure incident-merge rules (DESIGN.md section 6); storage lives in alerts/store and calls these.
+"""Pure incident-merge rules (docs/api.md describes the record); storage lives in alerts/store and calls these.
 
 Two reports are one incident when they share the country and place (same name, or within ~50 km),
 overlap in category, and their attack dates are within 3 days. A later report that changes the facts

@@ -219,7 +219,7 @@ class DeliverySettings(_Section):
 
 
 class Settings(_Section):
-    """Everything aidwatch can be configured with (DESIGN.md section 4)."""
+    """Everything aidwatch can be configured with (README, Configuration)."""
 
     storage: StorageSettings = StorageSettings()
     api: ApiSettings = ApiSettings()

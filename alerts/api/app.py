@@ -66,7 +66,7 @@ def create_app(
     readiness: Callable[[], dict[str, bool]] | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
-    """The aidwatch HTTP API (DESIGN.md section 5), to be served by uvicorn on the daemon's loop.
+    """The aidwatch HTTP API (contract: docs/api.md), to be served by uvicorn on the daemon's loop.
 
     ``readiness`` returns named checks (e.g. ``{"database": True, "scheduler": True}``); /readyz is 200
     only when all are true. Without it, /readyz checks the database alone.

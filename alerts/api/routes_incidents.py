@@ -52,7 +52,7 @@ def incidents(
 
 @router.get("/{incident_id}", summary="One incident")
 def incident(incident_id: int, ctx: Ctx) -> dict[str, Any]:
-    """The incident record of DESIGN.md section 6."""
+    """The incident record (docs/api.md, incidents)."""
     if not 0 < incident_id < 2**63:
         raise ApiError(404, "not_found", "no such incident")
     found = get_incident(ctx.db, incident_id)

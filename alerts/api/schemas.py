@@ -1,4 +1,4 @@
-"""Request and response bodies of the HTTP API (DESIGN.md section 5)."""
+"""Request and response bodies of the HTTP API (contract: docs/api.md)."""
 
 from __future__ import annotations
 
@@ -130,7 +130,7 @@ class SubscriptionIn(_Strict):
             raise ValueError("must not contain spaces or control characters")
         if info.data.get("channel") == "email":
             try:
-                # Syntax only: the daemon may run without DNS (DESIGN.md section 8).
+                # Syntax only: the daemon may run without DNS.
                 return validate_email(value, check_deliverability=False).normalized
             except EmailNotValidError as exc:
                 raise ValueError(f"not a valid email address: {exc}") from None

@@ -1,4 +1,4 @@
-"""`aidwatch classify` contract (DESIGN.md section 3) through ``run_classify``."""
+"""`aidwatch classify` contract (docs/classifier.md, Use) through ``run_classify``."""
 
 from __future__ import annotations
 
