@@ -80,6 +80,8 @@ def _cues(sent: Sentence, lex: Lexicon) -> dict[str, str]:
     Figures after a cumulative clause ("..., bringing to 300 the number of aid workers killed since
     April") put this attack in a running total; they do not make the sentence a tally.
     """
+    if sent.event_cues is not None:
+        return sent.event_cues
     found: dict[str, str] = {}
     clause_at = len(sent.norm)
     hits = spans(lex.event, sent.norm)
@@ -90,6 +92,7 @@ def _cues(sent: Sentence, lex: Lexicon) -> dict[str, str]:
         if name in _BACKGROUND_IN_CLAUSE and a >= clause_at:
             continue
         found.setdefault(name, sent.norm[a:b])
+    sent.event_cues = found  # several tests read the same sentence's cues
     return found
 
 
@@ -297,16 +300,15 @@ def decide(
     passing: list[Unit],
     lex: Lexicon,
     published: datetime | date | None,
-    lead_only: bool = False,
 ) -> EventDecision:
     """Apply the event-level tests to a document whose candidates were scored.
 
     ``scored``: every candidate with its logit, best first; ``passing``: the candidates whose calibrated
     score reaches the threshold, best first.
 
-    ``lead_only``: in a long story, evidence outside the headline and lead counts only when it carries its
-    own recent time ("on Tuesday", a date within 30 days): a hospital or agency deep in a story about
-    something else is most often a responder, speaker or background.
+    In a long story, evidence outside the headline and lead counts only when it carries its own recent
+    time ("on Tuesday", a date within 30 days): a hospital or agency deep in a story about something else
+    is most often a responder, speaker or background.
     """
     if not passing:
         return _unbelieved(analysis, scored, lex)
@@ -326,7 +328,7 @@ def decide(
         elif rejected:
             # The strongest sentences were set aside: what remains deeper down is their background.
             checks.append(Check("prominence", False, f"{_where(unit)} is background to the story set aside"))
-        elif lead_only and story.long and not _dated_now(unit.sentence, lex, story.published):
+        elif story.long and not _dated_now(unit.sentence, lex, story.published):
             checks.append(Check("prominence", False, f"{_where(unit)} is outside the headline and lead, undated"))
         else:
             kept.append(unit)

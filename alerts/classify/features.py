@@ -39,6 +39,7 @@ class Sentence:
     neutral: set[str] = field(default_factory=set)
     cues: set[str] = field(default_factory=set)
     scanned: bool = True
+    event_cues: dict[str, str] | None = None  # event-level cue -> matched text, filled on first use (event.py)
 
     @property
     def categories(self) -> list[str]:

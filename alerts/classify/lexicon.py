@@ -176,6 +176,11 @@ class Lexicon:
     year_prefix: re.Pattern[str] | None = None
     relative_periods: dict[str, int] = field(default_factory=dict)
     date_order: str = "DMY"
+    approximators: re.Pattern[str] | None = None  # "at least", "more than": skipped before a number
+    possessives: frozenset[str] = frozenset()  # "their driver": one victim in a coordinated group
+    plural_words: frozenset[str] = frozenset()  # plurals not ending in -s ("men", "people", "staff")
+    singular_victims: frozenset[str] = frozenset()  # Arabic singular victim nouns: one victim
+    vague: frozenset[str] = frozenset()  # "dozens", "several": a group of unknown size makes the sum unknown
     raw: dict[str, Any] = field(default_factory=dict)
 
     def normalize(self, text: str) -> str:
@@ -326,6 +331,11 @@ def _load_lexicon(lang: str, lexicon_dir: str | None) -> Lexicon:
         year_prefix=_year_prefix(data, lang),
         relative_periods=_words(data, "relative_periods"),
         date_order=str(data.get("date_order") or "DMY").upper(),
+        approximators=_compile_groups({"approx": data.get("approximators") or []}, lang),
+        possessives=_word_set(data, "possessives"),
+        plural_words=_word_set(data, "plural_words"),
+        singular_victims=_word_set(data, "singular_victims"),
+        vague=_word_set(data, "vague"),
         raw=data,
     )
 

@@ -46,7 +46,7 @@ from functools import lru_cache
 from text_to_num import alpha2digit, text2num
 
 from alerts.classify.features import spans
-from alerts.classify.lexicon import Lexicon, _compile_groups, _word_set
+from alerts.classify.lexicon import Lexicon
 
 # Languages text2num reads; others (Arabic) rely on the lexicon's number words.
 TEXT2NUM_LANGS = frozenset({"en", "fr", "es", "pt", "de", "it", "nl", "da"})
@@ -77,36 +77,6 @@ class _Tok:
     joined: int | None = None  # Arabic "و" + a count or a victim noun ("وشرطي"): one more coordinated group
 
 
-@dataclass(slots=True)
-class _Extra:
-    """The lexicon keys only numbers.py reads (from ``Lexicon.raw``)."""
-
-    approximators: re.Pattern[str] | None  # "at least", "more than": skipped before a number
-    possessives: frozenset[str]  # "their driver": one victim in a coordinated group
-    plural_words: frozenset[str]  # plurals not ending in -s ("men", "people", "staff")
-    singular_victims: frozenset[str]  # Arabic singular victim nouns: one victim
-    vague: frozenset[str]  # "dozens", "several": a group of unknown size makes the sum unknown
-
-
-_EXTRA: dict[int, tuple[Lexicon, _Extra]] = {}
-
-
-def _extra(lex: Lexicon) -> _Extra:
-    hit = _EXTRA.get(id(lex))
-    if hit is not None and hit[0] is lex:
-        return hit[1]
-    raw = lex.raw or {}
-    ex = _Extra(
-        approximators=_compile_groups({"approx": raw.get("approximators") or []}, lex.lang),
-        possessives=_word_set(raw, "possessives"),
-        plural_words=_word_set(raw, "plural_words"),
-        singular_victims=_word_set(raw, "singular_victims"),
-        vague=_word_set(raw, "vague"),
-    )
-    _EXTRA[id(lex)] = (lex, ex)
-    return ex
-
-
 def to_digits(text: str, lang: str) -> str:
     """Number words written as digits ("Twenty three" → "23"); "one"/"un"/"a" stay words (articles)."""
     if lang not in TEXT2NUM_LANGS:
@@ -134,7 +104,7 @@ def word_value(word: str, lang: str) -> int | None:
 def _tokens(text: str, lex: Lexicon) -> list[_Tok]:
     """Tokens with their head-count value: measures, years, ordinals and negated numbers have none."""
     toks = [_Tok(m.start(), m.end(), w, w.lower()) for m in _TOKEN.finditer(text) for w in (m.group(),)]
-    ones = _extra(lex).singular_victims
+    ones = lex.singular_victims
     for i, t in enumerate(toks):
         nxt = toks[i + 1].low if i + 1 < len(toks) else ""
         if lex.lang == "ar" and len(t.low) > 2 and t.low[0] == "و":
@@ -209,13 +179,12 @@ class _Reader:
     def __init__(self, text: str, lex: Lexicon, headline: bool, words: list[tuple[str, int, int]]) -> None:
         self.text = text
         self.lex = lex
-        self.extra = _extra(lex)
         self.headline = headline
         self.toks = _tokens(text, lex)
         self.starts = [t.start for t in self.toks]
         self.cas_tok = {i for _k, s, e in words for i in range(self.index(s), self.index(e))}
         self.asides = _mark_asides(text, self.toks, lex, self.cas_tok)
-        for _n, s, e in spans(self.extra.approximators, text):
+        for _n, s, e in spans(self.lex.approximators, text):
             a, b = self.index(s), self.index(e)
             if b < len(self.toks) and self.toks[b].value is not None:
                 for t in self.toks[a:b]:
@@ -274,7 +243,7 @@ class _Reader:
                     return j, 1
                 more = self._groups_before(j) if self._one_group(gap) else 0
                 return (j, 1 + more) if more > 0 else None  # "two guards and a nurse were killed": 3
-            if t.low in self.extra.possessives and not after_prep:
+            if t.low in self.lex.possessives and not after_prep:
                 gap = [g for g in toks[j + 1 : idx] if not g.skip]
                 more = self._groups_before(j) if self._one_group(gap, possessive=True) else 0
                 return (j, 1 + more) if more > 0 else None  # "two aid workers and their driver were killed": 3
@@ -311,7 +280,7 @@ class _Reader:
     def _singular_noun(self, t: _Tok) -> bool:
         """A noun that names one person: not "drivers", "colleagues", "men", "staff"."""
         low = t.low
-        return low.isalpha() and low not in self.extra.plural_words and not low.endswith(("s", "x"))
+        return low.isalpha() and low not in self.lex.plural_words and not low.endswith(("s", "x"))
 
     def _groups_before(self, j: int) -> int:
         """Victims of the groups coordinated before the group whose figure is at token ``j``: "seven aid
@@ -340,9 +309,9 @@ class _Reader:
                 if t.value is not None and not t.one_noun:
                     found = m
                     break
-                if t.low in self.extra.vague:
+                if t.low in self.lex.vague:
                     return _VAGUE
-                if t.low in self.extra.possessives:
+                if t.low in self.lex.possessives:
                     if self._singular_noun(toks[c - 1]):
                         found = m
                     break
@@ -457,14 +426,14 @@ class _Reader:
             if c is None or c + 1 >= len(toks):
                 return total
             first = toks[c + 1]
-            if first.low in self.extra.vague and c + 2 < len(toks) and toks[c + 2].value is not None:
+            if first.low in self.lex.vague and c + 2 < len(toks) and toks[c + 2].value is not None:
                 c += 1  # "y otras cinco": "other" before a number is not a vague group
                 first = toks[c + 1]
-            if first.low in self.extra.vague:
+            if first.low in self.lex.vague:
                 return _VAGUE
             if first.value is not None and not first.one_noun:
                 value = first.value
-            elif first.low in self.extra.possessives:
+            elif first.low in self.lex.possessives:
                 value = 0  # one victim if its noun is singular (checked below)
             else:
                 return total
@@ -504,7 +473,7 @@ class _Reader:
             nxt is not None
             and prev not in lex.passive_aux
             and not (lex.intransitive is not None and lex.intransitive.fullmatch(self.text, s, e))
-            and (nxt.value is not None or nxt.low in lex.determiners or nxt.low in self.extra.possessives)
+            and (nxt.value is not None or nxt.low in lex.determiners or nxt.low in self.lex.possessives)
         )
         if active:  # "gunmen killed two nurses", "a bomb killed the doctor": the object is the victim
             # an article right after, or after the Spanish "a" ("a un cooperante")

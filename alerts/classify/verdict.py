@@ -103,9 +103,7 @@ class Classifier:
         best = scored[0][0] if scored else NO_UNIT_LOGIT
         score = model.calibrate(best)
         passing = [u for lg, u in scored if model.calibrate(lg) >= self.threshold]
-        # A news story says what it is about in its headline and lead: deeper evidence counts only when it
-        # carries its own recent time (digests: "Separately, on Tuesday gunmen ...").
-        decision = decide(analysis, scored, passing, lex, published, lead_only=True)
+        decision = decide(analysis, scored, passing, lex, published)
         is_attack = decision.is_attack
         chosen = decision.evidence[:MAX_EVIDENCE]
         chosen.sort(key=lambda u: u.index)
