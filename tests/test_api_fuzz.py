@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -37,8 +36,7 @@ from schemathesis.core.result import Ok
 from alerts.api import create_app, routes_admin, routes_incidents, routes_links, routes_subscriptions
 from alerts.store import Database, make_database
 from config import DEFAULT_CONFIG_FILE
-from crawler.api_server import api_server
-from tests.api.conftest import ADMIN, PUBLIC_HOOK, make_settings
+from tests.api.conftest import ADMIN, PUBLIC_HOOK, make_settings, serving
 from tests.support.alerting import make_incident, store_incident
 from tests.support.daemon import ADMIN_TOKEN, Daemon, free_port, write_feeds
 from tests.support.databases import migrated_database
@@ -274,19 +272,8 @@ LIMIT = 4096
 @pytest.fixture
 async def served(db: Database) -> AsyncIterator[tuple[str, int]]:
     """The app on a real socket (uvicorn on this loop, as the daemon runs it) with a 4 KiB body limit."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    port = int(sock.getsockname()[1])
-    settings = make_settings(api={"max_body_bytes": LIMIT, "subscriptions_per_hour": 1000})
-    server = api_server(settings, create_app(settings, db))  # the daemon's own server configuration
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        yield "127.0.0.1", port
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
-        sock.close()
+    async with serving(db, max_body_bytes=LIMIT, subscriptions_per_hour=1000) as address:
+        yield address
 
 
 async def raw_exchange(host: str, port: int, head: bytes, chunks: list[bytes]) -> tuple[int, bytes]:

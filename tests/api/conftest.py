@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,7 @@ from fastapi import FastAPI
 from alerts.api import create_app
 from alerts.settings import Settings
 from alerts.store import Database
+from crawler.api_server import api_server
 from tests.support.databases import migrated_database
 
 ADMIN = "admin-token-for-tests"
@@ -29,6 +33,24 @@ def make_settings(**sections: dict[str, Any]) -> Settings:
     for name, values in sections.items():
         data.setdefault(name, {}).update(values)
     return Settings.model_validate(data)
+
+
+@asynccontextmanager
+async def serving(db: Database, **api: Any) -> AsyncIterator[tuple[str, int]]:
+    """The app on a real 127.0.0.1 socket behind the daemon's own uvicorn configuration, on this loop."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    port = int(sock.getsockname()[1])
+    settings = make_settings(api=api)
+    server = api_server(settings, create_app(settings, db))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        yield "127.0.0.1", port
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=10)
+        sock.close()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ head within ``api.header_timeout`` is closed.
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,31 +16,19 @@ from typing import Any
 import httpx
 import pytest
 
-from alerts.api import create_app
 from alerts.store import Database
 from alerts.store.tables import SubscriptionRow
-from crawler.api_server import api_server
-from tests.api.conftest import PUBLIC_HOOK, make_settings
+from tests.api.conftest import PUBLIC_HOOK
+from tests.api.conftest import serving as serve_app
 
 HEADER_TIMEOUT = 0.5
 
 
 @asynccontextmanager
 async def serving(db: Database, **api: Any) -> AsyncIterator[tuple[str, int]]:
-    """The app on 127.0.0.1 behind the daemon's own uvicorn configuration (``crawler.api_server``)."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    port = int(sock.getsockname()[1])
-    settings = make_settings(api={"subscriptions_per_hour": 2, "header_timeout": HEADER_TIMEOUT, **api})
-    server = api_server(settings, create_app(settings, db))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        yield "127.0.0.1", port
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
-        sock.close()
+    """The app on a real socket with a tight rate limit and a short request-head deadline."""
+    async with serve_app(db, subscriptions_per_hour=2, header_timeout=HEADER_TIMEOUT, **api) as address:
+        yield address
 
 
 async def _subscribe(http: httpx.AsyncClient, forwarded_for: str) -> int:
