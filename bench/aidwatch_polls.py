@@ -1,9 +1,9 @@
 """The aidwatch side of bench/polling.py, run in its own process (``--child``, plan as JSON on stdin).
 
-Polls go through the real spider, middlewares and item pipeline (``crawler.runner.run_poll`` on the
+Polls go through the real spider, middlewares and item pipeline (``crawler.crawl_runner.run_poll`` on the
 asyncio reactor's loop) into a fresh SQLite database in a temp dir, with the production ingestor
 (classifier included). CPU is this process's (all its threads) plus that of the feed parser worker
-processes (``crawler.parsing``: they are part of aidwatch); the feed server is another process.
+processes (``crawler.parser_pool``: they are part of aidwatch); the feed server is another process.
 Feeds have ``fetch_articles = false``: the figures are feed polling, not article fetching. All
 feeds are on one loopback host, so ``per_host_concurrency`` is raised to ``concurrency`` (32) to
 stand for feeds spread over many hosts.
@@ -34,9 +34,9 @@ from alerts.store.feeds import lease_due_feeds, record_poll, sync_feed_list  # n
 from alerts.store.tables import utcnow  # noqa: E402
 from bench.common import FeedServerProcess, proc_cpu_seconds  # noqa: E402
 from bench.feedserver import BASE_TIME, ITEMS  # noqa: E402
-from crawler.parsing import parser_pool  # noqa: E402
+from crawler.crawl_runner import run_poll  # noqa: E402
+from crawler.parser_pool import parser_pool  # noqa: E402
 from crawler.reactor import stop_reactor_threads  # noqa: E402
-from crawler.runner import run_poll  # noqa: E402
 
 SETTINGS = Settings.model_validate(
     {"crawler": {"jitter": 0.0, "download_timeout": 30.0, "concurrency": 32, "per_host_concurrency": 32}}

@@ -24,7 +24,7 @@ INCIDENTS = 10_000
 def _rss_mb(pid: int) -> tuple[float, float, float]:
     """(VmRSS of ``pid`` and its children, its peak VmHWM, the children's VmRSS) in MB.
 
-    The children are the feed parser workers (crawler.parsing): part of the daemon, so counted. Their
+    The children are the feed parser workers (crawler.parser_pool): part of the daemon, so counted. Their
     pages shared with nothing are few; RSS counts shared pages in each process, so this overstates.
     """
     rss, peak = proc_rss_mb(pid)

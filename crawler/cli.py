@@ -144,8 +144,8 @@ async def _crawl(settings: Settings, feed_id: str | None, as_json: bool) -> int:
     from alerts.feedlist import load_feed_list
     from alerts.store.feeds import lease_due_feeds, list_feeds, sync_feed_list
     from alerts.store.tables import utcnow
-    from crawler.runner import run_poll
-    from crawler.schedule import daemon_identity
+    from crawler.crawl_runner import run_poll
+    from crawler.ticker import daemon_identity
 
     db = await asyncio.to_thread(_database, settings)
     sources = load_feed_list(settings.crawler.feeds, settings.crawler.default_interval, settings.crawler.fetch_articles)

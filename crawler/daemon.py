@@ -22,9 +22,9 @@ from alerts.store import make_database, upgrade
 from alerts.store.engine import Database
 from alerts.store.tables import FeedRow, OutboxRow
 from crawler.api_server import api_server
-from crawler.parsing import parser_pool, shutdown_parser_pools
-from crawler.runner import run_poll
-from crawler.schedule import Ticker
+from crawler.crawl_runner import run_poll
+from crawler.parser_pool import parser_pool, shutdown_parser_pools
+from crawler.ticker import Ticker
 
 log = logging.getLogger("aidwatch.daemon")
 

@@ -1,4 +1,4 @@
-"""Downloader components: conditional GET with the feed's stored validators, Retry-After, abortable downloads.
+"""Downloader middlewares: conditional GET with the feed's stored validators, Retry-After, cached robots.txt.
 
 Scrapy's HTTP cache is the wrong tool for feeds (it serves from cache without polling, and
 ``Cache-Control: no-cache`` drops the validators), so the stored ETag / Last-Modified are sent here
@@ -7,15 +7,13 @@ and a 304 goes straight to the spider, which then parses nothing.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar, Self
+from typing import ClassVar, Self
 
 from scrapy import Request, Spider
-from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.http import Response
@@ -32,9 +30,6 @@ log = logging.getLogger(__name__)
 FEED_META = "aidwatch_feed"  # request.meta key: the FeedState a request polls
 RETRY_AFTER_META = "aidwatch_retry_after"  # request.meta key: seconds the server asked us to wait
 MAX_RETRY_AFTER = 7 * 86400.0
-
-# Sent through crawler.signals by the runner to cut in-flight downloads when a crawl must stop now.
-abort_downloads = object()
 
 
 def parse_retry_after(value: str | bytes | None, now: datetime | None = None) -> float | None:
@@ -131,53 +126,10 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         cls._cache.clear()
 
 
-class DownloadAborted(Exception):
-    """The crawl was stopped while this download was in flight."""
-
-
-class AbortableHTTPDownloadHandler(HTTP11DownloadHandler):
-    """Scrapy's HTTP/1.1 handler whose in-flight downloads can be cut on ``abort_downloads``.
-
-    Stopping an engine waits for every in-flight download, and a trickling server holds one for
-    the whole DOWNLOAD_TIMEOUT; the daemon must stop within seconds.
-    """
-
-    def __init__(self, crawler: Crawler):
-        super().__init__(crawler)
-        self._inflight: set[asyncio.Future[Response]] = set()
-        self._aborted = False
-        crawler.signals.connect(self.abort, signal=abort_downloads)
-
-    async def download_request(self, request: Request) -> Response:
-        """Download as Scrapy does, tracked so that :meth:`abort` can cancel it."""
-        if self._aborted:
-            raise DownloadAborted("crawl stopped")
-        future: asyncio.Future[Response] = asyncio.ensure_future(super().download_request(request))
-        self._inflight.add(future)
-        try:
-            return await future
-        except asyncio.CancelledError:
-            if self._aborted and future.cancelled():
-                # Scrapy's error handling expects an Exception, not a cancellation of the whole chain.
-                raise DownloadAborted("crawl stopped") from None
-            raise
-        finally:
-            self._inflight.discard(future)
-
-    def abort(self, **_: Any) -> None:
-        """Cancel every in-flight download (their requests fail with :class:`DownloadAborted`)."""
-        self._aborted = True
-        for future in list(self._inflight):
-            future.cancel()
-
-
 __all__ = [
     "FEED_META",
     "RETRY_AFTER_META",
-    "AbortableHTTPDownloadHandler",
     "CachedRobotsTxtMiddleware",
     "ConditionalGetMiddleware",
-    "DownloadAborted",
-    "abort_downloads",
     "parse_retry_after",
 ]

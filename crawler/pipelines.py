@@ -15,7 +15,7 @@ from scrapy.crawler import Crawler
 
 from alerts.models import Article
 from crawler.batching import BatchRunner
-from crawler.spiders.feeds import FeedSpider
+from crawler.spiders.feed_spider import FeedSpider
 
 if TYPE_CHECKING:
     from alerts.ingest import Ingestor, IngestOutcome

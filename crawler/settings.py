@@ -51,8 +51,8 @@ STATS_DUMP = False
 # Scrapy's HTTP/1.1 handler, plus a way to cut in-flight downloads when the daemon stops. Nothing else:
 # a feed entry linking to file:///etc/passwd or s3:// must find no handler.
 DOWNLOAD_HANDLERS = {
-    "http": "crawler.middlewares.AbortableHTTPDownloadHandler",
-    "https": "crawler.middlewares.AbortableHTTPDownloadHandler",
+    "http": "crawler.download_handler.AbortableHTTPDownloadHandler",
+    "https": "crawler.download_handler.AbortableHTTPDownloadHandler",
     "data": None,
     "file": None,
     "ftp": None,

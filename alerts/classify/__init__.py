@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 
-from alerts.classify.verdict import DEFAULT_THRESHOLD, Classifier
+from alerts.classify.classifier import DEFAULT_THRESHOLD, Classifier
 from alerts.models import Verdict
 
 __all__ = ["DEFAULT_THRESHOLD", "Classifier", "classify", "get_classifier"]

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO
 
 from alerts.classify import get_classifier
-from alerts.classify.verdict import DEFAULT_THRESHOLD
+from alerts.classify.classifier import DEFAULT_THRESHOLD
 from alerts.models import Verdict
 
 

@@ -16,11 +16,11 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
+from alerts.classify.classifier import Classifier
 from alerts.classify.features import analyse
 from alerts.classify.lexicon import load_lexicon
 from alerts.classify.places import gazetteer
 from alerts.classify.train import DEV_PATH, Bag, bag_of, doc_logit, folds, load_rows, train_calibrated
-from alerts.classify.verdict import Classifier
 
 REPO = Path(__file__).resolve().parents[2]
 SEED_PATH = REPO / ".." / "shared" / "seed" / "000_c6cb496dab8ea76f.txt"

@@ -22,8 +22,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from alerts.classify.classifier import DEFAULT_THRESHOLD, Classifier
 from alerts.classify.evaluate import prf
-from alerts.classify.verdict import DEFAULT_THRESHOLD, Classifier
 from alerts.models import Verdict
 
 NEWS_DIR = Path(__file__).resolve().parents[2] / "tests" / "data" / "news"

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from alerts.store import Database
 from alerts.store.tables import ArticleRow
-from crawler.feeds import parse_feed
+from crawler.crawl_runner import CrawlSummary, run_poll
+from crawler.feed_parser import parse_feed
 from crawler.middlewares import CachedRobotsTxtMiddleware
 from crawler.reactor import ReactorError
-from crawler.runner import CrawlSummary, run_poll
 from tests.crawler.helpers import (
     SeenEntry,
     add_feeds,

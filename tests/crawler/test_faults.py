@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from alerts.store.tables import utcnow
-from crawler.runner import run_poll
+from crawler.crawl_runner import run_poll
 from tests.crawler.helpers import add_feeds, database, feed_row, lease, quiet_ingestor, settings_for_tests
-from tests.crawler.test_feeds import BILLION_LAUGHS
+from tests.crawler.test_feed_parser import BILLION_LAUGHS
 from tests.support.feed_server import RSS, FeedServer, gzip_bomb, rss
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

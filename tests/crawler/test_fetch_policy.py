@@ -24,10 +24,10 @@ from alerts.netpolicy import UnsafeTarget, check_target
 from alerts.settings import DeliverySettings
 from alerts.store import Database
 from alerts.store.tables import ArticleRow
+from crawler.crawl_runner import CrawlSummary, run_poll
 from crawler.fetchpolicy import CheckingResolver
 from crawler.middlewares import CachedRobotsTxtMiddleware
 from crawler.reactor import start_reactor
-from crawler.runner import CrawlSummary, run_poll
 from tests.crawler.helpers import (
     SeenEntry,
     add_feeds,

@@ -16,8 +16,8 @@ from sqlalchemy import update
 from alerts.limits import MAX_FEED_INTERVAL
 from alerts.store.feeds import lease_due_feeds, list_feeds
 from alerts.store.tables import FeedRow, utcnow
-from crawler.runner import run_poll
-from crawler.schedule import FeedListWatcher
+from crawler.crawl_runner import run_poll
+from crawler.ticker import FeedListWatcher
 from tests.crawler.helpers import add_feeds, database, feed_row, lease, quiet_ingestor, settings_for_tests
 from tests.support.feed_server import FeedServer, rss
 

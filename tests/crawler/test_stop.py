@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from alerts.store import Database
-from crawler import runner
-from crawler.runner import CrawlSummary, run_poll
+from crawler import crawl_runner as runner
+from crawler.crawl_runner import CrawlSummary, run_poll
 from tests.crawler.helpers import add_feeds, database, feed_row, lease, quiet_ingestor, settings_for_tests
 from tests.support.feed_server import RSS, FeedServer, rss
 

@@ -17,11 +17,11 @@ from scrapy.crawler import AsyncCrawlerRunner, Crawler
 from alerts.models import FeedState
 from alerts.settings import Settings, load_settings
 from alerts.store.engine import Database
-from crawler.middlewares import abort_downloads
-from crawler.polls import CrawlSummary, ProgressFunction
+from crawler.download_handler import abort_downloads
+from crawler.poll_tracker import CrawlSummary, ProgressFunction
 from crawler.reactor import start_reactor
 from crawler.settings import scrapy_settings
-from crawler.spiders.feeds import FeedSpider
+from crawler.spiders.feed_spider import FeedSpider
 
 if TYPE_CHECKING:
     from alerts.ingest import Ingestor
@@ -123,7 +123,7 @@ def standalone_arguments() -> dict[str, Any]:
     from alerts.store import make_database, upgrade
     from alerts.store.feeds import lease_due_feeds, list_feeds, sync_feed_list
     from alerts.store.tables import utcnow
-    from crawler.schedule import daemon_identity
+    from crawler.ticker import daemon_identity
 
     settings = standalone_settings()
     crawler = settings.crawler

@@ -1,8 +1,8 @@
-"""The feed parser worker process: ``python -m crawler.parse_worker`` (started by crawler.parsing).
+"""The feed parser worker process: ``python -m crawler.parser_worker`` (started by crawler.parser_pool).
 
 Reads requests from stdin and writes replies to stdout, each a 4-byte big-endian length and a
 pickle: request ``(body, url, headers)``, reply ``("ok", ParsedFeed)`` or ``("error", message)``.
-Only ``crawler.feeds`` (feedparser, w3lib) is loaded here. End of stdin (the crawler stopped or
+Only ``crawler.feed_parser`` (feedparser, w3lib) is loaded here. End of stdin (the crawler stopped or
 died) ends the process.
 """
 
@@ -13,7 +13,7 @@ import struct
 import sys
 from typing import BinaryIO, cast
 
-from crawler.feeds import FeedParseError, parse_feed
+from crawler.feed_parser import FeedParseError, parse_feed
 
 HEADER = struct.Struct(">I")
 

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from crawler.feeds import FeedParseError, parse_feed
-from crawler.parsing import FeedParserPool
+from crawler.feed_parser import FeedParseError, parse_feed
+from crawler.parser_pool import FeedParserPool
 from tests.support.feed_server import CORPUS_FEEDS, rss
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

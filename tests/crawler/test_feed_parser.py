@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.feeds import (
+from crawler.feed_parser import (
     MAX_KEY_CHARS,
     MAX_TITLE_CHARS,
     FeedParseError,

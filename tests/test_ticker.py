@@ -10,7 +10,7 @@ from alerts.models import FeedState, PollResult
 from alerts.settings import Settings, load_settings
 from alerts.store import Database
 from alerts.store.feeds import get_feed, record_poll
-from crawler.schedule import Ticker
+from crawler.ticker import Ticker
 from tests.support.databases import migrated_database
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)

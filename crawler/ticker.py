@@ -25,7 +25,7 @@ from alerts.settings import Settings, SettingsError
 from alerts.store.engine import Database
 from alerts.store.feeds import lease_due_feeds, release_leases, sync_feed_list
 from alerts.store.tables import FeedRow, utcnow
-from crawler.polls import CrawlSummary
+from crawler.poll_tracker import CrawlSummary
 
 log = logging.getLogger(__name__)
 

@@ -28,12 +28,13 @@ from alerts.store.articles import mark_entries_seen, unseen_entry_keys
 from alerts.store.engine import Database
 from alerts.store.feeds import record_polls
 from alerts.store.tables import utcnow
+from crawler.download_handler import DownloadAborted
 from crawler.extract import extract_text
-from crawler.feeds import FeedEntry, FeedParseError
+from crawler.feed_parser import FeedEntry, FeedParseError
 from crawler.fetchpolicy import FetchRefused
-from crawler.middlewares import FEED_META, RETRY_AFTER_META, DownloadAborted
-from crawler.parsing import parser_pool
-from crawler.polls import PollTracker, ProgressFunction
+from crawler.middlewares import FEED_META, RETRY_AFTER_META
+from crawler.parser_pool import parser_pool
+from crawler.poll_tracker import PollTracker, ProgressFunction
 
 if TYPE_CHECKING:
     from alerts.ingest import Ingestor
@@ -78,7 +79,7 @@ class FeedSpider(scrapy.Spider):
         """For ``scrapy crawl feeds``: apply the config file's crawler settings (run_poll already did)."""
         super().update_settings(settings)
         if not settings.getbool("AIDWATCH_IN_PROCESS"):
-            from crawler.runner import standalone_settings
+            from crawler.crawl_runner import standalone_settings
             from crawler.settings import crawler_overrides
 
             for key, value in crawler_overrides(standalone_settings()).items():
@@ -88,7 +89,7 @@ class FeedSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         """Build the spider; without ``feeds`` (``scrapy crawl feeds``) poll every enabled feed."""
         if "feeds" not in kwargs:
-            from crawler.runner import standalone_arguments
+            from crawler.crawl_runner import standalone_arguments
 
             kwargs.update(standalone_arguments())
         spider = super().from_crawler(crawler, *args, **kwargs)

@@ -2,7 +2,7 @@
 
 feedparser is pure Python (~0.15 ms of CPU per entry, 20-150 ms for a large feed) and, in a thread,
 holds the GIL that the event loop, the classifier and storage share. In a worker process
-(``crawler.parse_worker``) it runs beside them on another core; a body that hangs the parser is
+(``crawler.parser_worker``) it runs beside them on another core; a body that hangs the parser is
 stopped after :data:`PARSE_TIMEOUT` seconds, and one that crashes it ends that worker, not the daemon.
 
 Why not ``multiprocessing``: its spawn and forkserver workers import the parent's ``__main__`` (for
@@ -23,13 +23,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, cast
 
-from crawler.feeds import FeedParseError, ParsedFeed, parse_feed
-from crawler.parse_worker import HEADER, frame
+from crawler.feed_parser import FeedParseError, ParsedFeed, parse_feed
+from crawler.parser_worker import HEADER, frame
 
 log = logging.getLogger(__name__)
 
 PARSE_TIMEOUT = 30.0  # seconds one feed may take to parse (a 10 MB feed takes a few)
-_SOURCE_ROOT = Path(__file__).resolve().parents[1]  # where `python -m crawler.parse_worker` finds this code
+_SOURCE_ROOT = Path(__file__).resolve().parents[1]  # where `python -m crawler.parser_worker` finds this code
 
 
 class _WorkerGone(Exception):
@@ -37,11 +37,11 @@ class _WorkerGone(Exception):
 
 
 class _Worker:
-    """One ``crawler.parse_worker`` process and its pipes; one request at a time."""
+    """One ``crawler.parser_worker`` process and its pipes; one request at a time."""
 
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "crawler.parse_worker"],
+            [sys.executable, "-m", "crawler.parser_worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=_SOURCE_ROOT,
@@ -116,7 +116,7 @@ class FeedParserPool:
                 self._idle.append(_Worker())
 
     async def parse(self, body: bytes, url: str, headers: Mapping[str, str] | None = None) -> ParsedFeed:
-        """``crawler.feeds.parse_feed`` off the event loop; :class:`FeedParseError` when it is no feed."""
+        """``crawler.feed_parser.parse_feed`` off the event loop; :class:`FeedParseError` when it is no feed."""
         if not self.processes:
             return await asyncio.to_thread(parse_feed, body, url, headers)
         if self._slots is None:
