@@ -142,8 +142,3 @@ class PollTracker:
                 self._finish(result)
         while self._flusher is not None and not self._flusher.done():
             await asyncio.gather(self._flusher, return_exceptions=True)
-
-    @property
-    def feeds_done(self) -> int:
-        """Feeds whose poll is complete (recorded or being recorded)."""
-        return len(self._done)
