@@ -10,8 +10,9 @@ from dataclasses import replace
 
 import pytest
 
+from alerts.classify.casualty_figures import casualties, toll_sentences
 from alerts.classify.lexicon import _compile_groups, load_lexicon, normalize_arabic
-from alerts.classify.numbers import casualties, to_digits, toll_sentences, word_value
+from alerts.classify.number_words import to_digits, word_value
 
 Figures = tuple[int | None, int | None, int | None]
 
