@@ -1,4 +1,4 @@
-"""Casualty figures of the attack itself (numbers.py) on single sentences, with the shipped lexicons.
+"""Casualty figures of the attack itself (casualty_figures.py) on single sentences, with the shipped lexicons.
 
 Every text here was written for these tests. Each row: language, sentence, whether it is the headline,
 expected (killed, injured, kidnapped).
@@ -527,7 +527,7 @@ def test_portuguese_number_words(text: str, expected: str) -> None:
 
 
 def test_portuguese_works_from_a_lexicon_alone() -> None:
-    """numbers.py is driven by the lexicon's language code: a Portuguese lexicon gives Portuguese figures."""
+    """casualty_figures.py is driven by the lexicon's language code: a Portuguese lexicon gives Portuguese figures."""
     pt = replace(
         load_lexicon("en"),
         lang="pt",
