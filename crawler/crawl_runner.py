@@ -32,10 +32,10 @@ CANCEL_BOUND_SECONDS = 1.5
 
 _active: set[Crawler] = set()
 
-__all__ = ["CrawlSummary", "run_poll", "stop"]
+__all__ = ["CrawlSummary", "run_crawl", "stop"]
 
 
-async def run_poll(
+async def run_crawl(
     settings: Settings,
     db: Database,
     feeds: list[FeedState],
@@ -43,7 +43,7 @@ async def run_poll(
     progress: ProgressFunction | None = None,
     ingestor: Ingestor | None = None,
 ) -> CrawlSummary:
-    """Poll ``feeds`` once: fetch, parse, fetch new articles, ingest, record each PollResult.
+    """Crawl ``feeds`` once: poll each (fetch, parse, fetch new articles, ingest) and record its PollResult.
 
     Runs a fresh Crawler on the current loop (which must be the asyncio reactor's loop) and returns
     the crawl's counters. ``progress`` is called with each feed id as its poll is recorded;

@@ -22,7 +22,7 @@ from alerts.store import make_database, upgrade
 from alerts.store.engine import Database
 from alerts.store.tables import FeedRow, OutboxRow
 from crawler.api_server import api_server
-from crawler.crawl_runner import run_poll
+from crawler.crawl_runner import run_crawl
 from crawler.parser_pool import parser_pool, shutdown_parser_pools
 from crawler.ticker import Ticker
 
@@ -138,7 +138,7 @@ async def _serve(settings: Settings, listener: socket.socket, ready: asyncio.Eve
         log.warning("a previous run died: released %d feed lease(s), %d outbox claim(s)", feeds_freed, rows_freed)
 
     async def poll(feeds: list[FeedState]) -> object:
-        return await run_poll(settings, db, feeds)
+        return await run_crawl(settings, db, feeds)
 
     ticker = Ticker(settings, db, poll)
     await asyncio.to_thread(ticker.watcher.sync, db)

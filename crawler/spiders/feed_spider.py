@@ -78,7 +78,7 @@ class FeedSpider(scrapy.Spider):
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
-        """For ``scrapy crawl feeds``: apply the config file's crawler settings (run_poll already did)."""
+        """For ``scrapy crawl feeds``: apply the config file's crawler settings (run_crawl already did)."""
         super().update_settings(settings)
         if not settings.getbool("AIDWATCH_IN_PROCESS"):
             for key, value in crawler_overrides(standalone_settings()).items():
