@@ -2,6 +2,7 @@
 
 Each sentence's figures are read by :class:`casualty_reader.FigureReader` (the number next to each
 casualty word, groups joined by "and" added up); number words are read by number_words.py.
+
 What keeps the figure to this attack (lexicon keys, all optional):
 
 - ``cumulative``: a figure in the same clause as "since October", "this year", "bringing the total to" is
