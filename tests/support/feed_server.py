@@ -17,12 +17,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from xml.sax.saxutils import escape
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED_DIR = REPO_ROOT.parent / "shared"
-CORPUS_FEEDS = SHARED_DIR / "corpus" / "feeds"
+from tests.support.shared import CORPUS_FEEDS
+
 FEED_LAST_MODIFIED = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 RSS = "application/rss+xml; charset=utf-8"
 DEFAULT_ROBOTS = "User-agent: *\nDisallow: /private/\n"
