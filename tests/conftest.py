@@ -28,3 +28,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     """Check the ../shared paths a test's ``shared`` marks name before it runs (tests/support/shared.py)."""
     for mark in item.iter_markers("shared"):
         require_shared(*mark.args)
+
+
+# --- markers: a test run on the "postgresql" parameter of a database fixture is a postgres test -----
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test parametrized with the PostgreSQL backend ``postgres`` (``make test-fast`` leaves them out)."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "postgresql" in callspec.params.values():
+            item.add_marker(pytest.mark.postgres)
