@@ -67,7 +67,7 @@ def _main(argv: Sequence[str] | None) -> int:
     )
     if not args.verbose:
         # Per-tick and per-migration chatter would drown the lines an operator needs.
-        for noisy in ("alembic", "apscheduler", "scrapy", "py.warnings", "trafilatura", "httpx"):
+        for noisy in ("alembic", "apscheduler", "scrapy", "py.warnings", "trafilatura", "httpx2"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
         # A tick skipped because the previous one still runs is expected under load; failures are logged
         # by the ticker itself.

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI
 
@@ -35,8 +35,8 @@ def settings(smtp: SmtpServer) -> Settings:
 
 
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL) as http:
+async def client(app: FastAPI) -> AsyncIterator[httpx2.AsyncClient]:
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=PUBLIC_URL) as http:
         yield http
 
 
@@ -54,7 +54,7 @@ def _path(url: str) -> str:
 
 
 async def test_double_opt_in_then_alert_then_one_click_unsubscribe(
-    create: Create, client: httpx.AsyncClient, db: Database, settings: Settings, smtp: SmtpServer
+    create: Create, client: httpx2.AsyncClient, db: Database, settings: Settings, smtp: SmtpServer
 ) -> None:
     sub = await create(channel="email", target="Relief.Desk@Example.org", filters={"countries": ["CD"]})
     assert sub["status"] == "pending_confirmation"
@@ -134,7 +134,7 @@ async def test_double_opt_in_then_alert_then_one_click_unsubscribe(
 
 
 async def test_unsubscribing_before_confirming_cancels_the_confirmation(
-    create: Create, client: httpx.AsyncClient, db: Database, settings: Settings, smtp: SmtpServer
+    create: Create, client: httpx2.AsyncClient, db: Database, settings: Settings, smtp: SmtpServer
 ) -> None:
     sub = await create(channel="email", target="someone@example.org")
     # The owner can find the unsubscribe link only in an email; the admin/API path is DELETE. Here the
@@ -152,7 +152,7 @@ async def test_unsubscribing_before_confirming_cancels_the_confirmation(
 
 
 async def test_links_with_a_token_for_another_subscription_fail(
-    create: Create, client: httpx.AsyncClient, db: Database
+    create: Create, client: httpx2.AsyncClient, db: Database
 ) -> None:
     first = await create(channel="email", target="a@example.org")
     second = await create(channel="email", target="b@example.org")
@@ -169,7 +169,7 @@ async def test_links_with_a_token_for_another_subscription_fail(
     assert missing.status_code == 400 and missing.json()["error"]["field"] == "token"
 
 
-async def test_links_for_an_unknown_subscription_are_404(client: httpx.AsyncClient, db: Database) -> None:
+async def test_links_for_an_unknown_subscription_are_404(client: httpx2.AsyncClient, db: Database) -> None:
     from alerts.links import link_secret, link_url
 
     with db.session() as session:
@@ -192,7 +192,7 @@ async def test_app_factory_signature(db: Database, settings: Settings) -> None:
 
 
 async def test_email_digest_is_one_message_after_confirmation(
-    create: Create, client: httpx.AsyncClient, db: Database, settings: Settings, smtp: SmtpServer
+    create: Create, client: httpx2.AsyncClient, db: Database, settings: Settings, smtp: SmtpServer
 ) -> None:
     sub = await create(channel="email", target="digest@example.org", mode="digest", digest={"every": "1h"})
     worker = DeliveryWorker(settings, db)

@@ -24,7 +24,8 @@ from tests.crawler.helpers import (
     quiet_ingestor,
     settings_for_tests,
 )
-from tests.support.feed_server import CORPUS_FEEDS, FeedServer, rss
+from tests.support.feed_server import FeedServer, rss
+from tests.support.shared import CORPUS_FEEDS
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -169,7 +170,7 @@ async def test_fetch_articles_off_stores_summaries_without_fetching(feed_server:
     assert {a.text_source for a in articles(db)} == {"summary"}
 
 
-@pytest.mark.skipif(not CORPUS_FEEDS.is_dir(), reason=f"shared corpus not found at {CORPUS_FEEDS}")
+@pytest.mark.shared(CORPUS_FEEDS)
 async def test_every_shared_feed_crawls_and_is_recorded(feed_server: FeedServer, tmp_path: Path) -> None:
     names = sorted(p.name for p in CORPUS_FEEDS.glob("*.xml"))
     db = database(tmp_path / "aidwatch.db")

@@ -15,9 +15,9 @@ from alerts.store.feeds import sync_feed_list
 from alerts.store.incidents import get_incident
 from alerts.store.tables import ArticleRow, IncidentRow, OutboxRow, SeenEntry
 from tests.support.alerting import add_subscription
+from tests.support.shared import SEED, require_shared
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "articles"
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_c6cb496dab8ea76f.txt"
 PUBLISHED = datetime(2021, 7, 30, 18, 0, tzinfo=UTC)
 NOW = datetime(2021, 7, 30, 18, 5, tzinfo=UTC)
 
@@ -32,8 +32,7 @@ def article(feed: str, url: str, path: Path, published: datetime = PUBLISHED) ->
 
 @pytest.fixture
 def seed_text() -> Path:
-    if not SEED.exists():
-        pytest.skip(f"../shared is missing ({SEED}); the seed report is read from there at run time")
+    require_shared(SEED)
     return SEED
 
 
