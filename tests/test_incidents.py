@@ -6,15 +6,18 @@ from datetime import date
 
 import pytest
 
-from alerts.incidents import IncidentKey, haversine_km, merge_facts, same_incident
-from alerts.models import Verdict
+from alerts.incidents import haversine_km, merge_facts, same_incident
+from alerts.models import Incident, Verdict
+from tests.support.alerting import make_incident
 
 D = date(2024, 5, 10)
 
 
-def _existing(**kw: object) -> IncidentKey:
+def _existing(**kw: object) -> Incident:
+    # Only the facts the merge rules read are set; everything the tests do not name is unknown.
     base: dict[str, object] = dict(
         country_code="SS",
+        country_name="South Sudan",
         occurred_on=D,
         categories=["ngo"],
         event_types=["armed_attack"],
@@ -22,10 +25,15 @@ def _existing(**kw: object) -> IncidentKey:
         lat=9.23,
         lon=29.83,
         killed=2,
+        injured=None,
+        kidnapped=None,
+        perpetrator=None,
+        organizations=[],
+        evidence=[],
         score=0.9,
     )
     base.update(kw)
-    return IncidentKey(**base)  # type: ignore[arg-type]
+    return make_incident(**base)
 
 
 def _report(**kw: object) -> Verdict:
