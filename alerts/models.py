@@ -210,7 +210,7 @@ class Incident(_Record):
     occurred_on: date | None = Field(description="date of the attack (ISO 8601), when known")
     casualties: Casualties
     perpetrator: str | None = Field(description="who the reports say did it")
-    organizations: list[str] = Field(description="humanitarian organisations named as targets")
+    organizations: list[str] = Field(description="humanitarian organisations the reports name")
     evidence: list[str] = Field(description="sentences of the reports that show the attack")
     articles: list[ArticleRef] = Field(description="every report of this incident, oldest first")
     first_seen: Instant = Field(description="when the first report was stored")
