@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from alerts.api.context import ApiContext, get_context
-from alerts.api.errors import ERROR_RESPONSES, ApiError
+from alerts.api.errors import ERROR_RESPONSES, ApiError, ErrorBody
 from alerts.api.schemas import LinkResult
 from alerts.api.security import wants_html
 from alerts.links import check_link_token, link_secret
@@ -24,7 +24,16 @@ from alerts.store import subscriptions as store
 router = APIRouter(prefix="/api/v1/subscriptions", tags=["links"], responses=ERROR_RESPONSES)
 Ctx = Annotated[ApiContext, Depends(get_context)]
 Token = Annotated[str, Query(min_length=1, max_length=200, description="the token from the emailed link")]
-_HTML: dict[int | str, dict[str, Any]] = {200: {"content": {"text/html": {}}, "description": "HTML page for browsers"}}
+# Browsers (Accept: text/html) get a page instead of the JSON body, for answers and errors alike.
+_PAGE = {"text/html": {"schema": {"type": "string", "description": "HTML page for browsers"}}}
+_HTML: dict[int | str, dict[str, Any]] = {
+    200: {"content": _PAGE, "description": "done (JSON, or a page for browsers)"},
+    403: {"model": ErrorBody, "content": _PAGE, "description": "the link's token is not valid"},
+    404: {"model": ErrorBody, "content": _PAGE, "description": "no such subscription"},
+}
+_CONFIRM: dict[int | str, dict[str, Any]] = _HTML | {
+    409: {"model": LinkResult, "content": _PAGE, "description": "unsubscribed: it cannot be confirmed"}
+}
 
 
 def _answer(request: Request, status: int, result: LinkResult, title: str, form_action: str | None = None) -> Response:
@@ -57,7 +66,7 @@ class _HtmlError(Exception):
         self.response = response
 
 
-@router.get("/{subscription_id}/confirm", response_model=LinkResult, responses=_HTML, summary="Confirm an email")
+@router.get("/{subscription_id}/confirm", response_model=LinkResult, responses=_CONFIRM, summary="Confirm an email")
 def confirm(subscription_id: str, token: Token, request: Request, ctx: Ctx) -> Response:
     """Double opt-in: activates a pending email subscription (idempotent)."""
     try:

@@ -9,7 +9,7 @@ import pycountry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alerts.models import ArticleRef, Incident
+from alerts.models import ArticleRef, Casualties, Country, Incident, Location
 from alerts.store.engine import Database
 from alerts.store.tables import ArticleRow, FeedRow, IncidentRow
 
@@ -42,7 +42,7 @@ def candidate_rows(session: Session, country: str | None, occurred_on: date | No
 
 
 def to_incident(session: Session, row: IncidentRow) -> Incident:
-    """The plain incident record for a row, with its articles."""
+    """The incident model for a row, with its articles: the one place an ``Incident`` is built from storage."""
     query = (
         select(ArticleRow, FeedRow.id)
         .outerjoin(FeedRow, FeedRow.id == ArticleRow.feed_id)
@@ -67,15 +67,10 @@ def to_incident(session: Session, row: IncidentRow) -> Incident:
         score=row.score,
         categories=list(row.categories),
         event_types=list(row.event_types),
-        country_code=row.country_code,
-        country_name=row.country_name,
-        location_name=row.location_name,
-        lat=row.lat,
-        lon=row.lon,
+        country=Country(code=row.country_code, name=row.country_name),
+        location=Location(name=row.location_name, lat=row.lat, lon=row.lon),
         occurred_on=row.occurred_on,
-        killed=row.killed,
-        injured=row.injured,
-        kidnapped=row.kidnapped,
+        casualties=Casualties(killed=row.killed, injured=row.injured, kidnapped=row.kidnapped),
         perpetrator=row.perpetrator,
         organizations=list(row.organizations),
         evidence=list(row.evidence),
