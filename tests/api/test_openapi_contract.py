@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import httpx
+import httpx2
 import pytest
 import schemathesis
 from fastapi import FastAPI
@@ -88,7 +88,7 @@ def smtp() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-async def document(client: httpx.AsyncClient) -> dict[str, Any]:
+async def document(client: httpx2.AsyncClient) -> dict[str, Any]:
     """The served OpenAPI document."""
     response = await client.get("/openapi.json")
     assert response.status_code == 200
@@ -141,7 +141,7 @@ def test_the_vague_schema_check(schema: dict[str, Any], vague: bool) -> None:
 class Contract:
     """Calls the app and checks each answer against the document; remembers which operations succeeded."""
 
-    def __init__(self, http: httpx.AsyncClient, document: dict[str, Any]) -> None:
+    def __init__(self, http: httpx2.AsyncClient, document: dict[str, Any]) -> None:
         self.http = http
         self.schema = schemathesis.openapi.from_dict(document)
         self.documented = {(m, p): op for m, p, op in operations(document)}
@@ -149,7 +149,7 @@ class Contract:
 
     async def call(
         self, name: str, method: str, template: str, status: int, ids: dict[str, Any] | None = None, **kw: Any
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         """``method`` on ``template`` filled with ``ids``; the answer must be ``status`` and match the document."""
         response = await self.http.request(method, template.format(**(ids or {})), **kw)
         assert response.status_code == status, f"{name}: {response.status_code} {response.text[:300]}"
@@ -200,7 +200,7 @@ def link_query(mail_text: str, action: str, subscription_id: str) -> dict[str, s
 @pytest.fixture
 async def contract(app: FastAPI, document: dict[str, Any]) -> AsyncIterator[Contract]:
     """The checker over the app, with the API's public URL as base (links in emails point there)."""
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL) as http:
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=PUBLIC_URL) as http:
         yield Contract(http, document)
 
 
@@ -294,6 +294,6 @@ async def test_every_operation_answers_as_documented(
 
 async def test_the_not_ready_answer_is_documented(db: Database, document: dict[str, Any]) -> None:
     app = create_app(make_settings(), db, readiness=lambda: {"database": True, "scheduler": False})
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL) as http:
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=PUBLIC_URL) as http:
         answer = await Contract(http, document).call("not ready", "GET", "/readyz", 503)
     assert answer.json() == {"status": "unavailable", "checks": {"database": True, "scheduler": False}}
