@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
@@ -18,6 +18,7 @@ from alerts.api.context import ApiContext
 from alerts.api.errors import ApiError, install_error_handlers
 from alerts.api.security import RateLimiter
 from alerts.settings import Settings
+from alerts.store import utcnow
 from alerts.store.engine import Database
 
 
@@ -82,7 +83,7 @@ def create_app(
         settings=settings,
         db=db,
         limiter=RateLimiter(settings.api.subscriptions_per_hour),
-        clock=clock or (lambda: datetime.now(UTC)),
+        clock=clock or utcnow,
         readiness=readiness,
     )
     install_error_handlers(app)
