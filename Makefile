@@ -24,6 +24,7 @@ lint: install
 	$(VENV)/bin/ruff check alerts crawler config tests bench
 	$(VENV)/bin/ruff format --check alerts crawler config tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 eval: install
 	$(PY) -m alerts.classify.evaluate
