@@ -23,4 +23,3 @@ def alembic_config(database: Database) -> Config:
 def upgrade(database: Database, revision: str = "head") -> None:
     """Bring the schema up to ``revision`` (idempotent)."""
     command.upgrade(alembic_config(database), revision)
-
