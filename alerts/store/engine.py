@@ -75,7 +75,7 @@ class Database:
 
 def dialect_insert(tx: Transaction) -> Any:
     """The INSERT construct of the transaction's dialect; both offer ``on_conflict_do_nothing``."""
-    return pg_insert if tx.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return pg_insert if is_postgresql(tx) else sqlite_insert
 
 
 def is_postgresql(tx: Transaction) -> bool:

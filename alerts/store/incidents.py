@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -38,13 +38,15 @@ def lock_countries(tx: Transaction, countries: Iterable[str | None]) -> None:
         tx.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
-def merge_candidates(tx: Transaction, country: str | None, occurred_on: date | None) -> list[Incident]:
+def merge_candidates(tx: Transaction, country: str | None, occurred_on: date | None) -> Iterator[Incident]:
     """Incidents that could be the same attack: same country, attack date within the merge window.
 
     Most recently updated first. The (country_code, occurred_on) index keeps this a range scan however
-    many incidents are stored.
+    many incidents are stored. Lazy: each incident's articles are read only when the caller gets that
+    far, so a merge that matches the first candidate reads one incident, not all of them.
     """
-    return [_to_incident(tx, row) for row in _candidate_rows(tx, country, occurred_on)]
+    for row in _candidate_rows(tx, country, occurred_on):
+        yield _to_incident(tx, row)
 
 
 def _candidate_rows(session: Transaction, country: str | None, occurred_on: date | None) -> list[IncidentRow]:
@@ -56,7 +58,18 @@ def _candidate_rows(session: Transaction, country: str | None, occurred_on: date
     query = (
         query.where(IncidentRow.country_code == country) if country else query.where(IncidentRow.country_code.is_(None))
     )
-    return list(session.scalars(query.order_by(IncidentRow.updated.desc()).limit(MAX_CANDIDATES)))
+    return _keep(session, list(session.scalars(query.order_by(IncidentRow.updated.desc()).limit(MAX_CANDIDATES))))
+
+
+def _keep(tx: Transaction, rows: list[IncidentRow]) -> list[IncidentRow]:
+    """Hold ``rows`` loaded until ``tx`` ends.
+
+    The session's identity map keeps unchanged rows only weakly, and callers hold incidents by id, so a
+    merge candidate read here would otherwise be read again by ``update_incident`` and ``load_incident``.
+    """
+    held: dict[int, IncidentRow] = tx.info.setdefault("incident_rows", {})
+    held.update((row.id, row) for row in rows)
+    return rows
 
 
 def add_incident(tx: Transaction, fields: dict[str, Any], now: datetime) -> int:
@@ -64,6 +77,7 @@ def add_incident(tx: Transaction, fields: dict[str, Any], now: datetime) -> int:
     row = IncidentRow(**fields, version=1, first_seen=now, updated=now)
     tx.add(row)
     tx.flush()
+    _keep(tx, [row])
     return row.id
 
 

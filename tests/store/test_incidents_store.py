@@ -52,7 +52,7 @@ def test_candidates_are_same_country_within_three_days(db: Database) -> None:
     with db.transaction() as tx:
         assert sorted(i.id for i in merge_candidates(tx, "AF", base)) == sorted(inside)
         assert [i.id for i in merge_candidates(tx, None, base)] == [no_country]
-        assert merge_candidates(tx, "AF", None) == []
+        assert list(merge_candidates(tx, "AF", None)) == []
 
 
 def test_candidate_lookup_uses_the_country_date_index(db: Database) -> None:
