@@ -36,6 +36,7 @@ lint: install
 	$(VENV)/bin/ruff format --check alerts crawler config tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/deptry .
+	$(VENV)/bin/lint-imports
 
 eval: install
 	$(PY) -m alerts.classify.evaluate

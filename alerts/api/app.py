@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
@@ -17,6 +17,7 @@ from alerts.api.errors import ApiError, error_response, install_error_handlers
 from alerts.api.schemas import Health, Readiness
 from alerts.api.security import RateLimiter
 from alerts.settings import Settings
+from alerts.store import utcnow
 from alerts.store.engine import Database
 
 
@@ -77,7 +78,7 @@ def create_app(
         settings=settings,
         db=db,
         limiter=RateLimiter(settings.api.subscriptions_per_hour),
-        clock=clock or (lambda: datetime.now(UTC)),
+        clock=clock or utcnow,
         readiness=readiness,
     )
     install_error_handlers(app)

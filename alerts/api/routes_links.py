@@ -44,8 +44,8 @@ def _answer(request: Request, status: int, result: LinkResult, title: str, form_
 
 
 def _check(ctx: ApiContext, request: Request, action: str, subscription_id: str, token: str) -> None:
-    with ctx.db.session() as session:
-        secret = link_secret(session)
+    with ctx.db.transaction() as tx:
+        secret = link_secret(tx)
     # Real tokens are URL-safe base64; hmac.compare_digest raises TypeError on non-ASCII text.
     if not (token.isascii() and check_link_token(secret, action, subscription_id, token)):
         if wants_html(request):
