@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from alerts import metrics
 from alerts.api import (
     routes_admin,
+    routes_feedback,
     routes_incident_feeds,
     routes_incidents,
     routes_links,
@@ -98,6 +99,8 @@ def create_app(
     # Before the incidents router: /incidents/{id}.cap is not /incidents/{id}.
     app.include_router(routes_incident_feeds.router)
     app.include_router(routes_incidents.router)
+    app.include_router(routes_feedback.form_router)
+    app.include_router(routes_feedback.admin_router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
     def healthz() -> dict[str, str]:
