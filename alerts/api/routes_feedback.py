@@ -96,7 +96,7 @@ def feedback_form(
 
 def _form_fields(body: bytes) -> dict[str, str]:
     text = body.decode("utf-8", "strict")
-    fields = parse_qs(text, keep_blank_values=True, max_num_fields=20)
+    fields = parse_qs(text, keep_blank_values=True, max_num_fields=20, encoding="utf-8", errors="strict")
     # A repeated field is ambiguous: the first value counts, as browsers send one per name here.
     return {name: values[0] for name, values in fields.items()}
 
@@ -111,7 +111,7 @@ async def send_feedback(incident_id: int, request: Request, ctx: Ctx) -> HTMLRes
             raise FeedbackError("content-type", "send the form as application/x-www-form-urlencoded")
         fields = _form_fields(body)
     except (UnicodeDecodeError, ValueError) as exc:
-        message = exc.message if isinstance(exc, FeedbackError) else "the form could not be read (not UTF-8 form data)"
+        message = str(exc) if isinstance(exc, FeedbackError) else "the form could not be read (not UTF-8 form data)"
         return _page(400, "Feedback not sent", error=message)
 
     def work() -> HTMLResponse:
