@@ -6,16 +6,36 @@ import hashlib
 from datetime import date, datetime
 from typing import Any
 
-from alerts.ingest import IngestOutcome, Ingestor
+from alerts.ingest import Ingestor, IngestOutcome
 from alerts.models import Article, Incident, Verdict
 from alerts.store import Database
 from alerts.store.tables import ArticleRow, FeedRow, IncidentRow
 from tests.support.alerting import make_incident
 
-_FIELDS = (
-    "version title summary score categories event_types country_code country_name location_name lat lon "
-    "occurred_on killed injured kidnapped perpetrator organizations evidence first_seen updated language historical"
-).split()
+_FIELDS = [
+    "version",
+    "title",
+    "summary",
+    "score",
+    "categories",
+    "event_types",
+    "country_code",
+    "country_name",
+    "location_name",
+    "lat",
+    "lon",
+    "occurred_on",
+    "killed",
+    "injured",
+    "kidnapped",
+    "perpetrator",
+    "organizations",
+    "evidence",
+    "first_seen",
+    "updated",
+    "language",
+    "historical",
+]
 
 
 def store_full_incident(db: Database, incident: Incident, text: str = "") -> Incident:
