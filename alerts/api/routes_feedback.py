@@ -101,7 +101,34 @@ def _form_fields(body: bytes) -> dict[str, str]:
     return {name: values[0] for name, values in fields.items()}
 
 
-@form_router.post("/{incident_id}", response_class=HTMLResponse, responses=_HTML, summary="Send wrong-alert feedback")
+_FORM_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "token": {"type": "string", "maxLength": 200},
+                        "s": {"type": "string", "maxLength": 40},
+                        "choice": {"type": "string", "enum": list(CHOICES)},
+                        "comment": {"type": "string", "maxLength": COMMENT_MAX},
+                    },
+                    "required": ["token", "choice"],
+                }
+            }
+        },
+    }
+}
+
+
+@form_router.post(
+    "/{incident_id}",
+    response_class=HTMLResponse,
+    responses=_HTML,
+    summary="Send wrong-alert feedback",
+    openapi_extra=_FORM_BODY,
+)
 async def send_feedback(incident_id: int, request: Request, ctx: Ctx) -> HTMLResponse:
     """Stores the answer (form fields ``token``, ``s``, ``choice``, ``comment``); answering again replaces it."""
     body = await request.body()
