@@ -44,7 +44,7 @@ def _page(status: int, title: str, **context: Any) -> HTMLResponse:
         "message": "",
         "answer": "",
         "comment": "",
-        "form_action": None,
+        "show_form": False,
         "token": "",
         "subscription_id": None,
         "choices": CHOICES,
@@ -88,7 +88,7 @@ def feedback_form(
         200,
         "Report a wrong alert",
         incident_title=incident.title,
-        form_action=f"/feedback/{incident_id}",  # relative: works behind any public URL
+        show_form=True,
         token=token,
         subscription_id=subscription_id,
     )
@@ -147,7 +147,7 @@ async def send_feedback(incident_id: int, request: Request, ctx: Ctx) -> HTMLRes
         if not _checked(ctx, incident_id, subscription_id, token):
             return _invalid_link()
         form = {
-            "form_action": f"/feedback/{incident_id}",
+            "show_form": True,
             "token": token,
             "subscription_id": subscription_id,
             "chosen": fields.get("choice"),
