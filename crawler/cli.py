@@ -37,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade", "copy"], help="upgrade: apply migrations; copy: copy all data")
     db.add_argument("--to", metavar="URL", help="copy: the (empty) target database, e.g. postgresql://...")
+    labels = commands.add_parser("labels", help="training labels from wrong-alert feedback")
+    labels.add_argument("action", choices=["export"], help="export: JSON lines for `make train LABELS=...`")
+    labels.add_argument("--out", type=Path, help="write to this file (default: standard output)")
     for sub in commands.choices.values():
         sub.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
     return parser
@@ -110,6 +113,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return 0
     if args.command == "db":
         return _db(settings, args.action, args.to)
+    if args.command == "labels":
+        return _export_labels(settings, args.out)
     raise AssertionError(args.command)
 
 
@@ -250,6 +255,29 @@ def _one_line(exc: BaseException) -> str:
     text = str(exc).split("(Background on this error", 1)[0].strip()
     first = text.splitlines()[0].strip() if text else ""
     return first[:300] or type(exc).__name__
+
+
+def _export_labels(settings: Settings, out: Path | None) -> int:
+    """``aidwatch labels export``: one JSON line per article of every incident with feedback."""
+    from alerts.store.feedback import label_rows
+
+    db = _database(settings)
+    try:
+        handle = out.open("w", encoding="utf-8") if out else sys.stdout
+    except OSError as exc:
+        print(f"aidwatch: --out {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    rows = labelled = 0
+    try:
+        for row in label_rows(db):
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            rows += 1
+            labelled += row["label"] is not None
+    finally:
+        if out:
+            handle.close()
+    print(f"{rows} label rows ({labelled} with a label)", file=sys.stderr)
+    return 0
 
 
 def _when(moment: datetime | None) -> str:

@@ -11,7 +11,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from alerts import metrics
-from alerts.api import routes_admin, routes_incidents, routes_links, routes_subscriptions
+from alerts.api import (
+    routes_admin,
+    routes_feedback,
+    routes_incident_feeds,
+    routes_incidents,
+    routes_links,
+    routes_subscriptions,
+)
 from alerts.api.context import ApiContext
 from alerts.api.errors import ApiError, error_response, install_error_handlers
 from alerts.api.schemas import Health, Readiness
@@ -85,7 +92,11 @@ def create_app(
     app.include_router(routes_subscriptions.router)
     app.include_router(routes_links.router)
     app.include_router(routes_admin.router)
+    # Before the incidents router: /incidents/{id}.cap is not /incidents/{id}.
+    app.include_router(routes_incident_feeds.router)
     app.include_router(routes_incidents.router)
+    app.include_router(routes_feedback.form_router)
+    app.include_router(routes_feedback.admin_router)
 
     @app.get("/healthz", response_model=Health, tags=["ops"], summary="Liveness")
     def healthz() -> Health:

@@ -22,6 +22,7 @@ from alerts import metrics
 from alerts.delivery.base import Channel, Message, SendResult
 from alerts.delivery.email import EmailChannel
 from alerts.delivery.webhook import WebhookChannel
+from alerts.feedback import feedback_urls_for
 from alerts.links import link_secret, link_url
 from alerts.render import Rendered, render_alert, render_confirmation, render_digest
 from alerts.settings import Settings
@@ -158,10 +159,11 @@ class DeliveryWorker:
         if item.kind == "confirmation":
             confirm = link_url(public, secret, "confirm", item.subscription_id)
             rendered = render_confirmation(confirm, unsubscribe, item.subscription_name)
-        elif item.kind == "digest":
-            rendered = render_digest(item.payload, item.format, footer_link)
         else:
-            rendered = render_alert(item.payload, item.format, footer_link)
+            # Every incident in an alert or digest gets its own signed "wrong alert" link.
+            feedback = feedback_urls_for(public, secret, item.subscription_id, item.payload)
+            render = render_digest if item.kind == "digest" else render_alert
+            rendered = render(item.payload, item.format, footer_link, feedback)
         return Message(
             message_id=item.message_id,
             subscription_id=item.subscription_id,

@@ -240,6 +240,31 @@ class ConfirmationRequestRow(Base):
     )
 
 
+class FeedbackRow(Base):
+    """One "wrong alert" answer about an incident, from a subscription's alert link or the public page.
+
+    One row per (incident, subscription): answering again replaces the answer. Answers from the public page
+    (no subscription) are each their own row. ``subscription_id`` is not a foreign key, so the labels
+    survive the subscription's deletion.
+    """
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    incident_version: Mapped[int] = mapped_column(Integer)
+    subscription_id: Mapped[str | None] = mapped_column(String(40))
+    choice: Mapped[str] = mapped_column(String(32))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ux_feedback_incident_subscription", "incident_id", "subscription_id", unique=True),
+        Index("ix_feedback_updated", "updated_at"),
+    )
+
+
 class MetaRow(Base):
     """Small key/value facts about this installation (e.g. the secret that signs confirmation links)."""
 
@@ -255,6 +280,7 @@ __all__ = [
     "ConfirmationRequestRow",
     "DeliveryAttemptRow",
     "FeedRow",
+    "FeedbackRow",
     "IncidentRow",
     "MetaRow",
     "OutboxRow",
