@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from alerts.models import FeedSource
+from alerts.models import FeedSource, SourceKind
 from alerts.settings import FeedInterval, SettingsError
 
 FEED_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -22,6 +22,11 @@ class FeedSpec(BaseModel):
 
     id: str
     url: str
+    kind: SourceKind = Field(
+        default="rss",
+        description="what the URL answers with: an RSS/Atom feed, a GDELT DOC 2.0 ArtList JSON search "
+        "or a ReliefWeb API reports list",
+    )
     interval: FeedInterval | None = Field(
         default=None, description="'1s' to '30d' (default: [crawler] default_interval)"
     )
@@ -50,6 +55,7 @@ class FeedSpec(BaseModel):
             interval_seconds=max(1, round(self.interval or default_interval)),
             language=self.language,
             fetch_articles=default_fetch_articles if self.fetch_articles is None else self.fetch_articles,
+            kind=self.kind,
         )
 
 

@@ -262,13 +262,16 @@ def _feeds(settings: Settings) -> int:
     db = _database(settings)
     rows = list_feeds(db, include_disabled=True)
     # Upper-case headers, as in `aidwatch subscriptions`.
-    header = f"{'ID':<28} {'STATUS':<13} {'ERRORS':>6} {'LAST POLL (UTC)':<19}  {'NEXT DUE (UTC)':<19}  LAST ERROR"
+    header = (
+        f"{'ID':<28} {'KIND':<9} {'STATUS':<13} {'ERRORS':>6} {'LAST POLL (UTC)':<19}  {'NEXT DUE (UTC)':<19}  "
+        "LAST ERROR"
+    )
     print(header)
     for feed in rows:
         status = (feed.last_status or "never") if feed.enabled else "disabled"
         error = (feed.last_error or feed.bozo or "").replace("\n", " ")[:80]
         print(
-            f"{feed.id[:28]:<28} {status:<13} {feed.error_count:>6} {_when(feed.last_poll_at):<19}  "
+            f"{feed.id[:28]:<28} {feed.kind:<9} {status:<13} {feed.error_count:>6} {_when(feed.last_poll_at):<19}  "
             f"{_when(feed.next_poll_at):<19}  {error}"
         )
     print(f"{len(rows)} feeds")
