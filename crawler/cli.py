@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("feeds", help="show feeds with last/next poll, status and errors")
     commands.add_parser("subscriptions", help="list subscriptions with status and last delivery")
+    sources = commands.add_parser("sources", help="helpers for source kinds other than RSS")
+    sources.add_argument("helper", choices=["gdelt-queries"], help="gdelt-queries: print GDELT feed entries")
+    sources.add_argument("--timespan", default="24h", help="gdelt-queries: how far back each search looks")
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade", "copy"], help="upgrade: apply migrations; copy: copy all data")
     db.add_argument("--to", metavar="URL", help="copy: the (empty) target database, e.g. postgresql://...")
@@ -110,6 +113,12 @@ def _main(argv: Sequence[str] | None) -> int:
         return 0
     if args.command == "db":
         return _db(settings, args.action, args.to)
+    if args.command == "sources":
+        from config import LEXICON_DIR
+        from crawler.gdelt_query import format_feed_entries, gdelt_feed_entries
+
+        print(format_feed_entries(gdelt_feed_entries(LEXICON_DIR, args.timespan)))
+        return 0
     raise AssertionError(args.command)
 
 

@@ -130,7 +130,7 @@ class FeedSpider(scrapy.Spider):
             return
         if not 200 <= status < 300:
             retry_after = response.meta.get(RETRY_AFTER_META)
-            self._feed_failed(feed, f"HTTP {status}", http_status=status, retry_after=retry_after)
+            self._feed_failed(feed, self.describe_status(response), http_status=status, retry_after=retry_after)
             return
         try:
             entries, bozo = await self.read_listing(feed, response)
@@ -164,6 +164,10 @@ class FeedSpider(scrapy.Spider):
         self.crawler.stats.inc_value("aidwatch/entries_new", len(new))
         for entry in articles:
             yield self.entry_item(feed, entry)
+
+    def describe_status(self, response: Response) -> str:
+        """The error recorded for a non-2xx answer (APIs add their message: see the API spiders)."""
+        return f"HTTP {response.status}"
 
     def listing_url(self, feed: FeedState) -> str:
         """The URL to poll for ``feed`` (a source kind may add a parameter); ValueError names what is missing."""

@@ -14,22 +14,21 @@ from urllib.parse import parse_qsl, urlsplit
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 
+from alerts.feedlist import GDELT_MAX_RECORDS
 from alerts.models import FeedState
 from crawler.api_listing import parse_gdelt_artlist
+from crawler.api_spider import ApiSpider
 from crawler.feed_parser import FeedEntry
-from crawler.spiders.feed_spider import FeedSpider
 
 GDELT_API_HOST = "api.gdeltproject.org"
-GDELT_MAX_RECORDS = 250  # the most ArtList returns per request
 GDELT_REQUEST_GAP = 5.0  # seconds between two requests to the API, as GDELT asks
 
 
-class GdeltSpider(FeedSpider):
+class GdeltSpider(ApiSpider):
     """Polls GDELT DOC 2.0 ArtList searches; see the module docstring."""
 
     name = "gdelt"
     source_kind = "gdelt"
-    accept = "application/json"
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:

@@ -19,19 +19,19 @@ from twisted.python.failure import Failure
 from alerts.models import Article, FeedState
 from alerts.store.articles import unseen_entry_keys
 from crawler.api_listing import Listing, parse_reliefweb_reports, quote
+from crawler.api_spider import ApiSpider
 from crawler.feed_parser import FeedEntry, FeedParseError
 from crawler.middlewares import FEED_META
-from crawler.spiders.feed_spider import FEED_STATUSES, KIND_META, FeedSpider, describe_failure
+from crawler.spiders.feed_spider import FEED_STATUSES, KIND_META, describe_failure
 
 MAX_PAGES = 5  # pages read per poll at most: with limit=100, the 500 newest reports
 
 
-class ReliefWebSpider(FeedSpider):
+class ReliefWebSpider(ApiSpider):
     """Polls ReliefWeb API report lists; see the module docstring."""
 
     name = "reliefweb"
     source_kind = "reliefweb"
-    accept = "application/json"
 
     def listing_url(self, feed: FeedState) -> str:
         """The feed URL with ``appname`` from the config when it has none; ValueError when neither has one."""
