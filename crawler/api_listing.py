@@ -53,6 +53,7 @@ class Listing:
     """One page of an API answer: its entries (in answer order, duplicates dropped), and what else it said."""
 
     entries: list[FeedEntry]
+    received: int = 0  # items in the answer, duplicates and unusable ones included
     skipped: int = 0  # items without a usable http(s) link or title
     next_url: str | None = None  # the next page, when the API pages its answers
     total: int | None = None  # how many items match the query in all, when the API says
@@ -121,7 +122,7 @@ def parse_gdelt_artlist(body: bytes) -> Listing:
                 language=_GDELT_CODES.get(language.strip().lower()) if isinstance(language, str) else None,
             )
         )
-    return Listing(entries, skipped)
+    return Listing(entries, len(articles), skipped)
 
 
 def _gdelt_time(value: object) -> datetime | None:
@@ -159,6 +160,7 @@ def parse_reliefweb_reports(body: bytes, page_url: str) -> Listing:
     total = document.get("totalCount")
     return Listing(
         entries,
+        len(data),
         skipped,
         next_url=_next_href(document.get("links"), page_url),
         total=total if isinstance(total, int) and not isinstance(total, bool) else None,

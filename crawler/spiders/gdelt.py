@@ -47,7 +47,7 @@ class GdeltSpider(ApiSpider):
         if listing.skipped:
             notes.append(f"{listing.skipped} articles without an http(s) url skipped")
         limit = max_records(feed.url)
-        if limit is not None and len(listing.entries) + listing.skipped >= limit:
+        if limit is not None and listing.received >= limit:
             notes.append(
                 f"the answer holds maxrecords={limit} articles, the most it may: older matches may be missed "
                 "(poll more often, narrow the query or shorten its timespan)"
