@@ -6,7 +6,9 @@ import zlib
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
+from alerts.store import Database
 from alerts.store.tables import ArticleRow, IncidentRow, SeenEntry
 from crawler.crawl_runner import run_poll
 from tests.crawler.helpers import count, database, feed_row, lease, quiet_ingestor
@@ -28,6 +30,11 @@ JSON = "application/json"
 GDELT_QUERY = "?query=clinic+attack&mode=ArtList&format=json"
 RW_QUERY = "?appname=tests&profile=full&limit=2"
 HTML = b"<!doctype html><html><body><h1>Service unavailable</h1></body></html>"
+
+
+def incidents(db: Database) -> int:
+    with db.session() as session:
+        return int(session.scalar(select(func.count()).select_from(IncidentRow)) or 0)
 
 
 @pytest.mark.parametrize(
@@ -105,7 +112,7 @@ async def test_a_bad_answer_fails_the_poll_with_a_reason_and_keeps_what_was_stor
     ingestor = quiet_ingestor(db, attack_word="Gunmen" if kind == "gdelt" else "ambush")
     first = await run_poll(settings, db, lease(db), ingestor=ingestor)
     assert (first.failed, first.incidents_new) == (0, 1)
-    stored = (count(db, ArticleRow), count(db, IncidentRow), count(db, SeenEntry))
+    stored = (count(db, ArticleRow), incidents(db), count(db, SeenEntry))
     etag = feed_row(db, "api").etag
 
     feed_server.route(api_path, body=body, status=status, content_type=content_type)
@@ -115,7 +122,7 @@ async def test_a_bad_answer_fails_the_poll_with_a_reason_and_keeps_what_was_stor
     row = feed_row(db, "api")
     assert (row.last_status, row.error_count) == ("error", 1)
     assert all(word in (row.last_error or "") for word in expected), row.last_error
-    assert (count(db, ArticleRow), count(db, IncidentRow), count(db, SeenEntry)) == stored
+    assert (count(db, ArticleRow), incidents(db), count(db, SeenEntry)) == stored
     assert row.etag == etag  # the validators of the last good answer stay
 
 
