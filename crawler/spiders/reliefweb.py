@@ -60,11 +60,13 @@ class ReliefWebSpider(ApiSpider):
             listing = await self._page(feed, listing.next_url, pages)
             entries.extend(listing.entries)
             skipped += listing.skipped
-        entries = list({entry.key: entry for entry in reversed(entries)}.values())[::-1]  # a report moved pages
+        unique: dict[str, FeedEntry] = {}
+        for entry in entries:  # a report published meanwhile shifts the pages: one may appear on two
+            unique.setdefault(entry.key, entry)
         notes = [f"{skipped} reports without a title or an http(s) link skipped"] if skipped else []
-        if listing.next_url and pages == MAX_PAGES:
+        if listing.next_url and pages == MAX_PAGES and await self._all_new(feed, listing):
             notes.append(f"stopped after {MAX_PAGES} pages of new reports: older ones may be missed (poll more often)")
-        return entries, "; ".join(notes) or None
+        return list(unique.values()), "; ".join(notes) or None
 
     async def _all_new(self, feed: FeedState, listing: Listing) -> bool:
         keys = [entry.key for entry in listing.entries]
