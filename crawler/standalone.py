@@ -1,4 +1,4 @@
-"""``scrapy crawl feeds`` (``gdelt``, ``reliefweb``) from the repository root: the aidwatch settings and spider arguments it runs with.
+"""``scrapy crawl feeds|gdelt|reliefweb`` from the repository root: the settings and spider arguments it runs with.
 
 The daemon and ``aidwatch crawl`` pass both in through :func:`crawler.crawl_runner.run_crawl`; a crawl that
 Scrapy's own command starts has no caller to pass them, so the spider builds them here, from the config file

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from alerts import metrics
 from alerts.store import Database
 from alerts.store.tables import ArticleRow, IncidentRow, OutboxRow
-from crawler.crawl_runner import run_poll
+from crawler.crawl_runner import run_crawl
 from tests.crawler.helpers import database, feed_row, lease, quiet_ingestor
 from tests.sources.helpers import (
     ATTACK_PAGE,
@@ -53,7 +53,7 @@ async def test_gdelt_answer_becomes_one_incident_and_one_alert_then_nothing_new(
     add_subscription(db)
     polls_before = metrics.REGISTRY.get_sample_value("aidwatch_feed_polls_total", {"kind": "gdelt", "status": "ok"})
 
-    first = await run_poll(settings, db, lease(db))  # the production classifier
+    first = await run_crawl(settings, db, lease(db))  # the production classifier
 
     assert first.as_json() | {"feeds": 1} == {
         "feeds": 1,
@@ -83,7 +83,7 @@ async def test_gdelt_answer_becomes_one_incident_and_one_alert_then_nothing_new(
     assert polls_after == (polls_before or 0) + 1
 
     feed_server.clear_log()
-    second = await run_poll(settings, db, lease(db), ingestor=quiet_ingestor(db))
+    second = await run_crawl(settings, db, lease(db), ingestor=quiet_ingestor(db))
     assert (second.entries_new, second.articles, second.incidents_new, second.alerts_queued) == (0, 0, 0, 0)
     assert [r.path for r in feed_server.requests if "/news/" in r.path] == []  # known articles are not fetched
     assert (rows(db, ArticleRow), rows(db, IncidentRow), rows(db, OutboxRow)) == (2, 1, 1)
@@ -97,7 +97,7 @@ async def test_an_answer_at_its_maxrecords_limit_is_noted_on_the_feed(feed_serve
     url = f"{api}?{QUERY}&maxrecords=3"
     register_feed_list(db, tmp_path, [{"id": "gdelt-limit", "kind": "gdelt", "url": url}], settings)
 
-    summary = await run_poll(settings, db, lease(db), ingestor=quiet_ingestor(db))
+    summary = await run_crawl(settings, db, lease(db), ingestor=quiet_ingestor(db))
 
     assert (summary.failed, summary.entries_new) == (0, 2)
     row = feed_row(db, "gdelt-limit")
@@ -114,8 +114,8 @@ async def test_gdelt_validators_are_sent_back_and_a_304_is_not_modified(
     db = database(tmp_path / "aidwatch.db")
     register_feed_list(db, tmp_path, [{"id": "gdelt-304", "kind": "gdelt", "url": f"{api}?{QUERY}"}], settings)
 
-    await run_poll(settings, db, lease(db), ingestor=quiet_ingestor(db))
-    second = await run_poll(settings, db, lease(db), ingestor=quiet_ingestor(db))
+    await run_crawl(settings, db, lease(db), ingestor=quiet_ingestor(db))
+    second = await run_crawl(settings, db, lease(db), ingestor=quiet_ingestor(db))
 
     assert second.not_modified == 1
     assert feed_server.requests_for("/gdelt-304/doc")[-1].headers["if-none-match"] == feed_row(db, "gdelt-304").etag

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from alerts.store import Database
 from alerts.store.tables import ArticleRow, IncidentRow, SeenEntry
-from crawler.crawl_runner import run_poll
+from crawler.crawl_runner import run_crawl
 from tests.crawler.helpers import count, database, feed_row, lease, quiet_ingestor
 from tests.sources.helpers import (
     ATTACK_PAGE,
@@ -110,13 +110,13 @@ async def test_a_bad_answer_fails_the_poll_with_a_reason_and_keeps_what_was_stor
     url = api + (GDELT_QUERY if kind == "gdelt" else RW_QUERY)
     register_feed_list(db, tmp_path, [{"id": "api", "kind": kind, "url": url}], settings)
     ingestor = quiet_ingestor(db, attack_word="Gunmen" if kind == "gdelt" else "ambush")
-    first = await run_poll(settings, db, lease(db), ingestor=ingestor)
+    first = await run_crawl(settings, db, lease(db), ingestor=ingestor)
     assert (first.failed, first.incidents_new) == (0, 1)
     stored = (count(db, ArticleRow), incidents(db), count(db, SeenEntry))
     etag = feed_row(db, "api").etag
 
     feed_server.route(api_path, body=body, status=status, content_type=content_type)
-    second = await run_poll(settings, db, lease(db), ingestor=ingestor)
+    second = await run_crawl(settings, db, lease(db), ingestor=ingestor)
 
     assert second.failed == 1
     row = feed_row(db, "api")
@@ -137,7 +137,7 @@ async def test_a_failing_next_page_fails_the_poll_and_the_next_poll_stores_every
     db = database(tmp_path / "aidwatch.db")
     register_feed_list(db, tmp_path, [{"id": "rw", "kind": "reliefweb", "url": first_url}], settings)
 
-    broken = await run_poll(settings, db, lease(db), ingestor=quiet_ingestor(db))
+    broken = await run_crawl(settings, db, lease(db), ingestor=quiet_ingestor(db))
 
     assert (broken.failed, broken.articles) == (1, 0)
     error = feed_row(db, "rw").last_error or ""
@@ -145,7 +145,7 @@ async def test_a_failing_next_page_fails_the_poll_and_the_next_poll_stores_every
     assert count(db, SeenEntry) == 0  # nothing marked seen: the next poll takes every report
 
     feed_server.route(second_path, body=reliefweb_page([3, 4], second_url, None, total=4), content_type=JSON)
-    mended = await run_poll(settings, db, lease(db), ingestor=quiet_ingestor(db))
+    mended = await run_crawl(settings, db, lease(db), ingestor=quiet_ingestor(db))
 
     assert (mended.failed, mended.entries_new, mended.articles) == (0, 4, 4)
     assert "appname=tests" in feed_server.requests_for(second_path)[-1].path  # added to the next link too

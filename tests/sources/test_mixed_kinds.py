@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from alerts import metrics
-from crawler.crawl_runner import run_poll
+from crawler.crawl_runner import run_crawl
 from tests.crawler.helpers import database, feed_row, lease, quiet_ingestor
 from tests.sources.helpers import (
     ATTACK_PAGE,
@@ -55,7 +55,7 @@ async def test_feeds_of_every_kind_are_polled_in_one_call_and_an_unknown_kind_fa
         "unknown": polls("unknown", "error")
     }
 
-    summary = await run_poll(settings, db, lease(db), ingestor=quiet_ingestor(db))
+    summary = await run_crawl(settings, db, lease(db), ingestor=quiet_ingestor(db))
 
     # rss: 1 entry, gdelt: 2 articles, reliefweb: 2 reports; the unknown kind fails without a request.
     assert (summary.feeds, summary.failed, summary.entries_new, summary.articles) == (4, 1, 5, 5)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from alerts.store.articles import mark_entries_seen
 from alerts.store.tables import ArticleRow, IncidentRow, OutboxRow, SeenEntry, utcnow
-from crawler.crawl_runner import run_poll
+from crawler.crawl_runner import run_crawl
 from crawler.spiders.reliefweb import MAX_PAGES
 from tests.crawler.helpers import count, database, feed_row, lease, quiet_ingestor
 from tests.sources.helpers import register_feed_list, reliefweb_answer, reliefweb_page, settings_with
@@ -33,7 +33,7 @@ async def test_reliefweb_reports_become_one_incident_and_one_alert_with_the_conf
     register_feed_list(db, tmp_path, [{"id": "rw", "kind": "reliefweb", "url": f"{api}?{QUERY}"}], settings)
     add_subscription(db)
 
-    summary = await run_poll(settings, db, lease(db))  # the production classifier
+    summary = await run_crawl(settings, db, lease(db))  # the production classifier
 
     assert (summary.failed, summary.entries_new, summary.articles) == (0, 2, 2)
     assert (summary.incidents_new, summary.alerts_queued) == (1, 1)
@@ -81,7 +81,7 @@ async def test_paging_follows_next_links_while_every_report_is_new(
     register_feed_list(db, tmp_path, [{"id": "rw-pages", "kind": "reliefweb", "url": url}], settings)
     mark_entries_seen(db, "rw-pages", [f"reliefweb:{report}" for report in known], utcnow())  # an earlier poll
 
-    summary = await run_poll(settings, db, lease(db), ingestor=quiet_ingestor(db))
+    summary = await run_crawl(settings, db, lease(db), ingestor=quiet_ingestor(db))
 
     assert [bool(feed_server.requests_for(path)) for path in paths] == [n < pages_read for n in range(pages)]
     assert (summary.failed, summary.entries_new, summary.articles) == (0, new, new)
@@ -98,7 +98,7 @@ async def test_without_an_appname_the_feed_fails_naming_the_setting_and_nothing_
     db = database(tmp_path / "aidwatch.db")
     register_feed_list(db, tmp_path, [{"id": "rw-noapp", "kind": "reliefweb", "url": f"{api}?{QUERY}"}], settings)
 
-    summary = await run_poll(settings, db, lease(db), ingestor=quiet_ingestor(db))
+    summary = await run_crawl(settings, db, lease(db), ingestor=quiet_ingestor(db))
 
     assert summary.failed == 1
     assert feed_server.requests_for("/rw-noapp/v1/reports") == []

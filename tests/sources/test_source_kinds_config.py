@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
+import httpx2
 import pytest
 import yaml
 from sqlalchemy import text
@@ -131,7 +131,7 @@ async def test_admin_api_adds_lists_and_refuses_source_kinds(tmp_path: Path) -> 
     db = database(tmp_path / "aidwatch.db")
     app = create_app(make_settings(), db)
     auth = {"Authorization": f"Bearer {ADMIN}"}
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://testserver") as http:
         created = await http.post("/api/v1/feeds", json={"id": "gdelt-en", "kind": "gdelt", "url": GDELT}, headers=auth)
         plain = await http.post("/api/v1/feeds", json={"id": "news", "url": "https://news.example/rss"}, headers=auth)
         bad_url = await http.post("/api/v1/feeds", json={"id": "rw", "kind": "reliefweb", "url": GDELT}, headers=auth)
