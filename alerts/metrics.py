@@ -16,7 +16,7 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 for _collector in (PROCESS_COLLECTOR, GC_COLLECTOR, PLATFORM_COLLECTOR):
     REGISTRY.register(_collector)
 
-POLLS = Counter("aidwatch_feed_polls", "Feed polls by outcome", ["status"], registry=REGISTRY)
+POLLS = Counter("aidwatch_feed_polls", "Feed polls by source kind and outcome", ["kind", "status"], registry=REGISTRY)
 POLL_SECONDS = Histogram(
     "aidwatch_crawl_seconds",
     "Wall time of one crawl (a tick's batch of due feeds)",

@@ -218,6 +218,13 @@ class DeliverySettings(_Section):
         return value
 
 
+class SourcesSettings(_Section):
+    """What the API source kinds need besides their URL (docs/decisions/0017-source-kinds.md)."""
+
+    # Sent as ``appname`` to the ReliefWeb API when a reliefweb feed's URL has none (ReliefWeb approves names).
+    reliefweb_appname: str = Field(default="", max_length=200, pattern=r"^[^\s&#=]*$")
+
+
 class Settings(_Section):
     """Everything aidwatch can be configured with (README, Configuration)."""
 
@@ -227,6 +234,7 @@ class Settings(_Section):
     classifier: ClassifierSettings = ClassifierSettings()
     smtp: SmtpSettings = SmtpSettings()
     delivery: DeliverySettings = DeliverySettings()
+    sources: SourcesSettings = SourcesSettings()
     config_file: Path | None = None
 
 

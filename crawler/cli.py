@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("feeds", help="show feeds with last/next poll, status and errors")
     commands.add_parser("subscriptions", help="list subscriptions with status and last delivery")
+    sources = commands.add_parser("sources", help="helpers for source kinds other than RSS")
+    sources.add_argument("helper", choices=["gdelt-queries"], help="gdelt-queries: print GDELT feed entries")
+    sources.add_argument("--timespan", default="24h", help="gdelt-queries: how far back each search looks")
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade", "copy"], help="upgrade: apply migrations; copy: copy all data")
     db.add_argument("--to", metavar="URL", help="copy: the (empty) target database, e.g. postgresql://...")
@@ -115,6 +118,12 @@ def _main(argv: Sequence[str] | None) -> int:
         return _db(settings, args.action, args.to)
     if args.command == "labels":
         return _export_labels(settings, args.out)
+    if args.command == "sources":
+        from config import LEXICON_DIR
+        from crawler.gdelt_query import format_feed_entries, gdelt_feed_entries
+
+        print(format_feed_entries(gdelt_feed_entries(LEXICON_DIR, args.timespan)))
+        return 0
     raise AssertionError(args.command)
 
 
@@ -290,13 +299,16 @@ def _feeds(settings: Settings) -> int:
     db = _database(settings)
     rows = list_feeds(db, include_disabled=True)
     # Upper-case headers, as in `aidwatch subscriptions`.
-    header = f"{'ID':<28} {'STATUS':<13} {'ERRORS':>6} {'LAST POLL (UTC)':<19}  {'NEXT DUE (UTC)':<19}  LAST ERROR"
+    header = (
+        f"{'ID':<28} {'KIND':<9} {'STATUS':<13} {'ERRORS':>6} {'LAST POLL (UTC)':<19}  {'NEXT DUE (UTC)':<19}  "
+        "LAST ERROR"
+    )
     print(header)
     for feed in rows:
         status = (feed.last_status or "never") if feed.enabled else "disabled"
         error = (feed.last_error or feed.bozo or "").replace("\n", " ")[:80]
         print(
-            f"{feed.id[:28]:<28} {status:<13} {feed.error_count:>6} {_when(feed.last_poll_at):<19}  "
+            f"{feed.id[:28]:<28} {feed.kind:<9} {status:<13} {feed.error_count:>6} {_when(feed.last_poll_at):<19}  "
             f"{_when(feed.next_poll_at):<19}  {error}"
         )
     print(f"{len(rows)} feeds")

@@ -190,9 +190,7 @@ def release_orphaned_leases(db: Database, owner: str, feed_ids: set[str]) -> int
 
 def _count(summary: CrawlSummary) -> None:
     """Feed one crawl's counters into the Prometheus metrics."""
-    metrics.POLLS.labels("not_modified").inc(summary.not_modified)
-    metrics.POLLS.labels("error").inc(summary.failed)
-    metrics.POLLS.labels("ok").inc(max(0, summary.feeds - summary.not_modified - summary.failed))
+    # Polls per kind and outcome (aidwatch_feed_polls_total) are counted by crawl_runner.run_crawl.
     metrics.ENTRIES_NEW.inc(summary.entries_new)
     metrics.ARTICLES.inc(summary.articles)
     metrics.INCIDENTS.labels("created").inc(summary.incidents_new)

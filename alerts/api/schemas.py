@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from alerts.limits import DURATION_PATTERN, MAX_DURATION, MINUTE, check_instant, parse_duration
-from alerts.models import CATEGORIES, EVENT_TYPES, CategoryName, EventTypeName, Incident
+from alerts.models import CATEGORIES, EVENT_TYPES, CategoryName, EventTypeName, Incident, SourceKind
 
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
 EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
@@ -286,6 +286,7 @@ class FeedOut(_Out):
     interval_seconds: int
     language: str | None
     fetch_articles: bool
+    kind: SourceKind = Field(description="what the URL answers with: rss, gdelt or reliefweb")
     origin: str = Field(description="file (the feed list) or api")
     enabled: bool
     last_poll_at: datetime | None

@@ -33,6 +33,7 @@ class FeedView:
     interval_seconds: int
     language: str | None
     fetch_articles: bool
+    kind: str
     origin: str
     enabled: bool
     last_poll_at: datetime | None
@@ -54,6 +55,7 @@ def _view(row: FeedRow) -> FeedView:
         interval_seconds=row.interval_seconds,
         language=row.language,
         fetch_articles=row.fetch_articles,
+        kind=row.kind,
         origin=row.origin,
         enabled=row.enabled,
         last_poll_at=row.last_poll_at,
@@ -91,20 +93,23 @@ def sync_feed_list(db: Database, sources: Sequence[FeedSource], now: datetime | 
                 row.interval_seconds,
                 row.language,
                 row.fetch_articles,
+                row.kind,
                 row.enabled,
                 row.origin,
             )
-            if row.url != source.url:
+            if row.url != source.url or row.kind != source.kind:
                 row.etag = row.last_modified = None  # validators belong to the old URL
                 row.next_poll_at = now
             row.url, row.interval_seconds = source.url, source.interval_seconds
             row.language, row.fetch_articles = source.language, source.fetch_articles
+            row.kind = source.kind
             row.enabled, row.origin = True, "file"
             changed += before != (
                 row.url,
                 row.interval_seconds,
                 row.language,
                 row.fetch_articles,
+                row.kind,
                 True,
                 "file",
             )
@@ -122,6 +127,7 @@ def _new_row(source: FeedSource, origin: str, now: datetime) -> FeedRow:
         interval_seconds=source.interval_seconds,
         language=source.language,
         fetch_articles=source.fetch_articles,
+        kind=source.kind,
         origin=origin,
         enabled=True,
         created_at=now,
@@ -213,6 +219,7 @@ def lease_due_feeds(
                 etag=row.etag,
                 last_modified=row.last_modified,
                 error_count=row.error_count,
+                kind=row.kind,
             )
             for row in rows
         ]

@@ -62,6 +62,7 @@ class FeedRow(Base):
     interval_seconds: Mapped[int] = mapped_column(Integer)
     language: Mapped[str | None] = mapped_column(String(16))
     fetch_articles: Mapped[bool] = mapped_column(Boolean, default=True)
+    kind: Mapped[str] = mapped_column(String(16), default="rss", server_default="rss")  # models.SOURCE_KINDS
     origin: Mapped[str] = mapped_column(String(8), default="file")  # "file" or "api"
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
