@@ -218,6 +218,15 @@ class DeliverySettings(_Section):
         return value
 
 
+class ClusterSettings(_Section):
+    """How several daemons share one PostgreSQL database (docs/operations.md)."""
+
+    # How long a feed lease or an outbox claim lasts without renewal. The daemon renews what it works on
+    # every third of this, so a killed daemon's feeds and alerts go to another daemon about this long
+    # (plus one tick) after it died, and a daemon not heard of for this long counts as gone.
+    lease: Annotated[float, _duration(3 * SECOND, 10 * MINUTE)] = 30.0
+
+
 class Settings(_Section):
     """Everything aidwatch can be configured with (README, Configuration)."""
 
@@ -227,6 +236,7 @@ class Settings(_Section):
     classifier: ClassifierSettings = ClassifierSettings()
     smtp: SmtpSettings = SmtpSettings()
     delivery: DeliverySettings = DeliverySettings()
+    cluster: ClusterSettings = ClusterSettings()
     config_file: Path | None = None
 
 

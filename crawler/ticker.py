@@ -2,7 +2,10 @@
 
 The schedule lives in the ``feeds`` table (next_poll_at, lease); APScheduler only fires this tick.
 A tick never waits for its crawl: crawls run as tasks, so a slow feed does not hold back the others,
-and the lease guarantees one feed is never polled twice at once.
+and the lease guarantees one feed is never polled twice at once. Leases are short (``[cluster] lease``)
+and renewed by the daemon's heartbeat (:meth:`Ticker.renew`) while their crawl runs, so the feeds of a
+daemon that died are polled by another one lease later. With several daemons each tick leases this
+daemon's fair share of the due feeds.
 """
 
 from __future__ import annotations
@@ -16,15 +19,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
-
 from alerts import metrics
 from alerts.feedlist import load_feed_list
 from alerts.models import FeedState
 from alerts.settings import Settings, SettingsError
 from alerts.store.engine import Database
-from alerts.store.feeds import lease_due_feeds, release_leases, sync_feed_list
-from alerts.store.tables import FeedRow, utcnow
+from alerts.store.feeds import lease_due_feeds, release_leases, renew_leases, sync_feed_list
+from alerts.store.outage import OutageLog, is_outage
+from alerts.store.tables import utcnow
 from crawler.poll_tracker import CrawlSummary
 
 log = logging.getLogger(__name__)
@@ -92,16 +94,24 @@ class Ticker:
             settings.crawler.feeds, settings.crawler.default_interval, settings.crawler.fetch_articles
         )
         self._slots = asyncio.Semaphore(max_concurrent_crawls)
-        self._crawls: set[asyncio.Task[object]] = set()
+        self._crawls: dict[asyncio.Task[object], list[str]] = {}
         self.last_tick_ok: bool = True
         self.stopping = False
         # Feeds whose crawl has ended: a lease still held on one means its poll could not be recorded.
         self._ended: set[str] = set()
+        self.outage = OutageLog("ticker", log)
+        #: Feeds polled by this ticker's finished crawls (its part of the cluster's work).
+        self.polls_done = 0
 
     @property
     def lease_seconds(self) -> float:
-        """How long a feed stays leased: well past any crawl's own timeouts."""
-        return max(600.0, self.settings.crawler.download_timeout * 20)
+        """How long a feed stays leased without renewal (``[cluster] lease``)."""
+        return self.settings.cluster.lease
+
+    @property
+    def polling(self) -> list[str]:
+        """Ids of the feeds this ticker's running crawls hold."""
+        return sorted({feed_id for feed_ids in self._crawls.values() for feed_id in feed_ids})
 
     @property
     def running_crawls(self) -> int:
@@ -126,20 +136,38 @@ class Ticker:
                 owner=self.owner,
                 lease_seconds=self.lease_seconds,
                 limit=self.settings.crawler.max_feeds_per_tick,
+                fair_share=True,
             )
         except Exception as exc:  # database down or locked: report not-ready, try again next tick
             self.last_tick_ok = False
             metrics.TICK_ERRORS.inc()
-            log.warning("tick failed: %s", exc)
+            if not is_outage(exc):
+                log.warning("tick failed: %s", exc)
+            elif self.outage.failed(exc):  # logged once per outage, not once per tick
+                metrics.DATABASE_OUTAGES.labels("ticker").inc()
             return []
         self.last_tick_ok = True
+        self.outage.succeeded()
         metrics.FEEDS_DUE.set(len(due))
         if due:
             await self._slots.acquire()
             task: asyncio.Task[object] = asyncio.create_task(self._crawl(due))
-            self._crawls.add(task)
-            task.add_done_callback(self._crawls.discard)
+            self._crawls[task] = [feed.id for feed in due]
+            task.add_done_callback(self._forget)
         return due
+
+    def _forget(self, task: asyncio.Task[object]) -> None:
+        self._crawls.pop(task, None)
+
+    async def renew(self) -> int:
+        """Extend the leases of the feeds being polled (the heartbeat calls this every third of a lease).
+
+        Returns how many leases were renewed; a database error propagates (the heartbeat logs outages).
+        """
+        polling = self.polling
+        if not polling:
+            return 0
+        return await asyncio.to_thread(renew_leases, self.db, self.owner, polling, self.clock(), self.lease_seconds)
 
     async def _crawl(self, feeds: list[FeedState]) -> object:
         try:
@@ -147,6 +175,7 @@ class Ticker:
                 summary = await self.poll(feeds)
             if isinstance(summary, CrawlSummary):
                 _count(summary)
+                self.polls_done += summary.feeds
             return summary
         except Exception:
             log.exception("crawl of %d feeds failed", len(feeds))
@@ -174,15 +203,11 @@ def release_orphaned_leases(db: Database, owner: str, feed_ids: set[str]) -> int
     """Give back the leases ``owner`` still holds on ``feed_ids``, whose crawls have ended; returns how many.
 
     A poll's result is recorded (which releases the lease) in the crawl; when the database was down or
-    locked at that moment, the lease would otherwise keep the feed unpolled until it expires (10+ min),
-    and entries published meanwhile would wait that long. The feed keeps its ``next_poll_at``: it is
-    polled again at once.
+    locked at that moment, the lease would otherwise keep the feed unpolled until it expires, and entries
+    published meanwhile would wait that long. The feed keeps its ``next_poll_at``: it is polled again at
+    once.
     """
-    with db.session() as session:
-        rows = session.scalars(select(FeedRow).where(FeedRow.id.in_(feed_ids), FeedRow.lease_owner == owner)).all()
-        for row in rows:
-            row.lease_owner = row.lease_until = None
-        released = sorted(row.id for row in rows)
+    released = release_leases(db, owner, feed_ids)
     if released:
         log.warning("released the leases of feeds whose poll could not be recorded: %s", released)
     return len(released)

@@ -65,11 +65,13 @@ def create_app(
     db: Database,
     readiness: Callable[[], dict[str, bool]] | None = None,
     clock: Callable[[], datetime] | None = None,
+    status: Callable[[], dict[str, Any]] | None = None,
 ) -> FastAPI:
     """The aidwatch HTTP API (contract: docs/api.md), to be served by uvicorn on the daemon's loop.
 
     ``readiness`` returns named checks (e.g. ``{"database": True, "scheduler": True}``); /readyz is 200
-    only when all are true. Without it, /readyz checks the database alone.
+    only when all are true. Without it, /readyz checks the database alone. ``status`` adds what the
+    daemon reports of itself to the /readyz body under ``daemon`` (its id, leases, share of the work).
     """
     app = FastAPI(
         title="aidwatch",
@@ -98,13 +100,19 @@ def create_app(
 
     @app.get("/readyz", tags=["ops"], summary="Readiness", responses={503: {"description": "not ready"}})
     def readyz() -> Response:
-        """200 when every check (database reachable, scheduler running) passes, else 503 with the checks."""
+        """200 when every check (database reachable, scheduler running) passes, else 503 with the checks.
+
+        The body also names the daemon, the feed leases and outbox claims it holds and its share of the
+        cluster's polls and deliveries (docs/operations.md).
+        """
         try:
             checks = readiness() if readiness is not None else {"database": db.ping()}
         except Exception:
             checks = {"readiness": False}
         ok = bool(checks) and all(checks.values())
         body: dict[str, Any] = {"status": "ready" if ok else "unavailable", "checks": checks}
+        if status is not None:
+            body["daemon"] = status()
         return Response(json.dumps(body), status_code=200 if ok else 503, media_type="application/json")
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=Response)

@@ -9,12 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select, update
 
 from alerts.limits import MAX_DURATION, MAX_FEED_INTERVAL, MIN_FEED_INTERVAL
 from alerts.models import FeedSource, FeedState, PollResult
 from alerts.store.engine import Database
-from alerts.store.tables import FeedRow, utcnow
+from alerts.store.locks import ClusterLock, lock_in_transaction
+from alerts.store.tables import DaemonRow, FeedRow, utcnow
 
 MAX_ERROR_TEXT = 2000
 log = logging.getLogger(__name__)
@@ -73,12 +74,14 @@ def sync_feed_list(db: Database, sources: Sequence[FeedSource], now: datetime | 
     """Make the file-origin feeds match ``sources``; returns how many rows changed.
 
     Feeds removed from the file are disabled, not deleted, so their seen entries survive a mistake.
-    Feeds added through the API are left alone unless the file now claims the same id.
+    Feeds added through the API are left alone unless the file now claims the same id. Daemons sharing
+    one PostgreSQL sync one at a time (an advisory lock), so none inserts a feed another just inserted.
     """
     now = now or utcnow()
     changed = 0
     wanted = {source.id: source for source in sources}
     with db.session() as session:
+        lock_in_transaction(session, ClusterLock.FEED_LIST_SYNC)
         rows = {row.id: row for row in session.scalars(select(FeedRow))}
         for source in sources:
             row = rows.get(source.id)
@@ -182,12 +185,23 @@ def lease_due_feeds(
     lease_seconds: float,
     limit: int = 500,
     feed_ids: Sequence[str] | None = None,
+    fair_share: bool = False,
 ) -> list[FeedState]:
     """Lease the feeds whose next poll is due (or the named ones, due or not).
 
     A leased feed is not handed out again until ``record_poll`` releases it or the lease expires,
-    so one feed is never polled twice at once, and a dead daemon's feeds return to the pool.
+    so one feed is never polled twice at once, and a dead daemon's feeds return to the pool. On
+    PostgreSQL the rows are locked with ``FOR UPDATE SKIP LOCKED``: daemons leasing at the same moment
+    get disjoint batches without waiting for each other.
+
+    ``fair_share`` bounds the batch to this daemon's share of the due feeds: the due feeds (leased or
+    not) divided by the live daemons (:mod:`alerts.store.daemons`), less the due feeds ``owner`` holds
+    already, so the first daemon to tick does not take everything. ``limit`` is its own capacity.
     """
+    if fair_share and feed_ids is None:
+        limit = min(limit, _fair_batch(db, now, owner, lease_seconds))
+        if limit <= 0:
+            return []
     query = (
         select(FeedRow)
         .where(FeedRow.enabled.is_(True))
@@ -218,11 +232,57 @@ def lease_due_feeds(
         ]
 
 
-def release_leases(db: Database, owner: str) -> None:
-    """Give back every lease ``owner`` holds (at shutdown), so the feeds are due again at once."""
+def _fair_batch(db: Database, now: datetime, owner: str, lease_seconds: float) -> int:
+    """How many due feeds ``owner`` may lease now: its share of this round, less what it holds."""
+    due = select(func.count()).select_from(FeedRow).where(FeedRow.enabled.is_(True), FeedRow.next_poll_at <= now)
     with db.session() as session:
-        for row in session.scalars(select(FeedRow).where(FeedRow.lease_owner == owner)):
+        total = int(session.scalar(due) or 0)
+        if total == 0:
+            return 0
+        held = int(session.scalar(due.where(FeedRow.lease_owner == owner, FeedRow.lease_until >= now)) or 0)
+        # A daemon is live while its heartbeat is younger than one lease (it renews every third of one).
+        alive_since = now - timedelta(seconds=lease_seconds)
+        daemons = int(session.scalar(select(func.count()).where(DaemonRow.seen_at >= alive_since)) or 0)
+    return max(1, math.ceil(total / max(1, daemons))) - held
+
+
+def renew_leases(db: Database, owner: str, feed_ids: Sequence[str], now: datetime, lease_seconds: float) -> int:
+    """Extend ``owner``'s leases on ``feed_ids`` (feeds being polled) to ``now + lease_seconds``.
+
+    The heartbeat calls this every third of a lease, so leases can be short (a dead daemon's feeds are
+    polled by another soon) while a long poll keeps its feeds. A lease another daemon has taken over is
+    not touched. Returns how many leases were renewed.
+    """
+    if not feed_ids:
+        return 0
+    renewed = 0
+    with db.session() as session:
+        ids = sorted(set(feed_ids))
+        for start in range(0, len(ids), 500):
+            result = session.execute(
+                update(FeedRow)
+                .where(FeedRow.id.in_(ids[start : start + 500]), FeedRow.lease_owner == owner)
+                .values(lease_until=now + timedelta(seconds=lease_seconds))
+            )
+            renewed += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return renewed
+
+
+def release_leases(db: Database, owner: str, feed_ids: set[str] | None = None) -> list[str]:
+    """Give back the leases ``owner`` holds (all, or those on ``feed_ids``); returns the feeds released.
+
+    At shutdown, so the feeds are due again at once; and for feeds whose crawl ended without recording
+    their poll (the database was down at that moment): they keep their ``next_poll_at`` and are polled
+    again at the next tick rather than when the lease expires.
+    """
+    query = select(FeedRow).where(FeedRow.lease_owner == owner)
+    if feed_ids is not None:
+        query = query.where(FeedRow.id.in_(sorted(feed_ids)))
+    with db.session() as session:
+        rows = session.scalars(query).all()
+        for row in rows:
             row.lease_owner = row.lease_until = None
+        return sorted(row.id for row in rows)
 
 
 def next_delay(
