@@ -88,20 +88,22 @@ def heartbeat(
         live = session.scalars(
             select(DaemonRow).where(DaemonRow.seen_at >= now - alive_for).order_by(DaemonRow.started_at)
         ).all()
-        leases = dict(
-            session.execute(
+        leases: dict[str | None, int] = {
+            owner: count
+            for owner, count in session.execute(
                 select(FeedRow.lease_owner, func.count())
                 .where(FeedRow.lease_owner.is_not(None), FeedRow.lease_until >= now)
                 .group_by(FeedRow.lease_owner)
-            ).tuples()
-        )
-        claims = dict(
-            session.execute(
+            )
+        }
+        claims: dict[str | None, int] = {
+            holder: count
+            for holder, count in session.execute(
                 select(OutboxRow.claimed_by, func.count())
                 .where(OutboxRow.claimed_by.is_not(None), OutboxRow.claimed_until >= now)
                 .group_by(OutboxRow.claimed_by)
-            ).tuples()
-        )
+            )
+        }
         return ClusterView(
             tuple(
                 DaemonView(
