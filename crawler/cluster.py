@@ -18,7 +18,7 @@ from typing import Any
 
 from alerts import metrics
 from alerts.delivery.worker import DeliveryWorker
-from alerts.store.daemons import ClusterView, heartbeat, register_daemon, unregister_daemon
+from alerts.store.daemons import ClusterView, heartbeat, unregister_daemon
 from alerts.store.engine import Database
 from alerts.store.outage import describe, is_outage
 from alerts.store.tables import utcnow
@@ -62,22 +62,16 @@ class ClusterMember:
         """Seconds between heartbeats: a third of a lease, so a lease survives two missed beats."""
         return self.lease.total_seconds() / 3
 
-    def register(self) -> None:
-        """Enter the registry (blocking: run in a thread at start-up)."""
-        register_daemon(self.db, self.daemon_id, socket.gethostname(), os.getpid(), self.clock())
-
     async def beat(self) -> None:
         """One heartbeat. Database outages are logged by the ticker and the delivery loop, not here."""
         try:
             await self.ticker.renew()
+            polls, deliveries = self.ticker.polls_done, self.worker.attempts_done
+            # The clock is read in the thread: "seen at" must be when the row is written.
             self.view = await asyncio.to_thread(
-                heartbeat,
-                self.db,
-                self.daemon_id,
-                self.clock(),
-                polls=self.ticker.polls_done,
-                deliveries=self.worker.attempts_done,
-                alive_for=self.lease,
+                lambda: heartbeat(
+                    self.db, self.daemon_id, self.clock(), polls=polls, deliveries=deliveries, alive_for=self.lease
+                )
             )
         except Exception as exc:
             self.last_beat_ok = False

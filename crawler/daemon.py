@@ -106,16 +106,15 @@ def release_dead_holders(db: Database) -> tuple[int, int]:
     return daemon_store.release_dead_holders(db, lambda holder: holder_is_gone(holder, db.is_sqlite))
 
 
-def _prepare_database(db: Database, member: ClusterMember, ticker: Ticker) -> tuple[int, int]:
-    """Migrate, free dead holders, join the registry and sync the feed list; returns what was freed."""
+def _prepare_database(db: Database, ticker: Ticker) -> tuple[int, int]:
+    """Migrate, free dead holders and sync the feed list; returns what was freed (feeds, outbox rows)."""
     upgrade(db)
     freed = release_dead_holders(db)
-    member.register()
     ticker.watcher.sync(db)
     return freed
 
 
-async def wait_for_database(db: Database, member: ClusterMember, ticker: Ticker, stop: asyncio.Event) -> bool:
+async def wait_for_database(db: Database, ticker: Ticker, stop: asyncio.Event) -> bool:
     """Prepare the database, waiting with backoff while it cannot be reached; False if stopped meanwhile.
 
     A daemon started while PostgreSQL restarts (or before it, at boot) says so in one line and waits,
@@ -125,7 +124,7 @@ async def wait_for_database(db: Database, member: ClusterMember, ticker: Ticker,
     delay, started, waiting = DB_WAIT_FIRST, time.monotonic(), False
     while True:
         try:
-            freed = await asyncio.to_thread(_prepare_database, db, member, ticker)
+            freed = await asyncio.to_thread(_prepare_database, db, ticker)
             break
         except Exception as exc:
             if not is_outage(exc):
@@ -174,7 +173,7 @@ async def _serve(settings: Settings, listener: socket.socket, ready: asyncio.Eve
     ticker = Ticker(settings, db, poll, owner=daemon_id)
     worker = DeliveryWorker(settings, db, worker_id=daemon_id)
     member = ClusterMember(db, daemon_id, ticker, worker, settings.cluster.lease)
-    if not await wait_for_database(db, member, ticker, stop):
+    if not await wait_for_database(db, ticker, stop):
         log.info("stopped while waiting for the database")
         db.dispose()
         return 0
@@ -207,7 +206,7 @@ async def _serve(settings: Settings, listener: socket.socket, ready: asyncio.Eve
     scheduler.start()
     server_task = asyncio.create_task(server.serve(sockets=[listener]), name="api")
     worker_task = asyncio.create_task(worker.run(stop), name="delivery")
-    await member.beat()
+    await member.beat()  # joins the registry: from now on the others leave this daemon its part
     await ticker.tick()
     while not server.started and not server_task.done():
         await asyncio.sleep(0.05)

@@ -4,8 +4,8 @@ The schedule lives in the ``feeds`` table (next_poll_at, lease); APScheduler onl
 A tick never waits for its crawl: crawls run as tasks, so a slow feed does not hold back the others,
 and the lease guarantees one feed is never polled twice at once. Leases are short (``[cluster] lease``)
 and renewed by the daemon's heartbeat (:meth:`Ticker.renew`) while their crawl runs, so the feeds of a
-daemon that died are polled by another one lease later. With several daemons each tick leases this
-daemon's fair share of the due feeds.
+daemon that died are polled by another one lease later. With several daemons each polls its own part
+of the feeds (dealt round-robin among the live daemons) and takes over what the others leave overdue.
 """
 
 from __future__ import annotations
@@ -94,6 +94,8 @@ class Ticker:
             settings.crawler.feeds, settings.crawler.default_interval, settings.crawler.fetch_articles
         )
         self._slots = asyncio.Semaphore(max_concurrent_crawls)
+        # Held by a tick from start to end, so that a stop waits for it (and then releases its leases).
+        self._ticking = asyncio.Lock()
         self._crawls: dict[asyncio.Task[object], list[str]] = {}
         self.last_tick_ok: bool = True
         self.stopping = False
@@ -109,6 +111,16 @@ class Ticker:
         return self.settings.cluster.lease
 
     @property
+    def steal_after(self) -> float:
+        """How overdue another daemon's feed must be before this one polls it: a lease (or two ticks).
+
+        Each daemon polls its own part of the feeds; a part whose daemon died, or cannot keep up, is
+        polled by the others once its feeds are this late. Shorter, a daemon a little behind on a busy
+        machine would lose its feeds to the others and the shares would drift apart.
+        """
+        return max(2 * self.settings.crawler.tick, self.lease_seconds)
+
+    @property
     def polling(self) -> list[str]:
         """Ids of the feeds this ticker's running crawls hold."""
         return sorted({feed_id for feed_ids in self._crawls.values() for feed_id in feed_ids})
@@ -122,22 +134,23 @@ class Ticker:
         """One tick; returns the feeds it started polling."""
         if self.stopping or self._slots.locked():
             return []
+        async with self._ticking:
+            if self.stopping:
+                return []
+            return await self._tick()
+
+    async def _tick(self) -> list[FeedState]:
         try:
             await asyncio.to_thread(self.watcher.sync, self.db, self.clock())
             if self._ended:
-                # Before leasing, so no feed of a crawl started by this ticker can be among them.
-                ended = set(self._ended)
-                await asyncio.to_thread(release_orphaned_leases, self.db, self.owner, ended)
-                self._ended -= ended
-            due = await asyncio.to_thread(
-                lease_due_feeds,
-                self.db,
-                self.clock(),
-                owner=self.owner,
-                lease_seconds=self.lease_seconds,
-                limit=self.settings.crawler.max_feeds_per_tick,
-                fair_share=True,
-            )
+                # Before leasing, so no feed of a crawl this tick starts can be among them; and not the
+                # feeds a running crawl holds: a crawl that recorded a feed early may end after the feed
+                # was due and leased again, and releasing that new lease would let it be polled twice.
+                ended = self._ended - set(self.polling)
+                self._ended.clear()
+                if ended:
+                    await asyncio.to_thread(release_orphaned_leases, self.db, self.owner, ended)
+            due = await asyncio.to_thread(self._lease_due)
         except Exception as exc:  # database down or locked: report not-ready, try again next tick
             self.last_tick_ok = False
             metrics.TICK_ERRORS.inc()
@@ -156,6 +169,18 @@ class Ticker:
             task.add_done_callback(self._forget)
         return due
 
+    def _lease_due(self) -> list[FeedState]:
+        # The clock is read in the worker thread, just before the query: on a busy machine the thread
+        # may start seconds after the tick, and a lease dated from the tick could be over when written.
+        return lease_due_feeds(
+            self.db,
+            self.clock(),
+            owner=self.owner,
+            lease_seconds=self.lease_seconds,
+            limit=self.settings.crawler.max_feeds_per_tick,
+            steal_after=self.steal_after,
+        )
+
     def _forget(self, task: asyncio.Task[object]) -> None:
         self._crawls.pop(task, None)
 
@@ -167,7 +192,9 @@ class Ticker:
         polling = self.polling
         if not polling:
             return 0
-        return await asyncio.to_thread(renew_leases, self.db, self.owner, polling, self.clock(), self.lease_seconds)
+        return await asyncio.to_thread(
+            lambda: renew_leases(self.db, self.owner, polling, self.clock(), self.lease_seconds)
+        )
 
     async def _crawl(self, feeds: list[FeedState]) -> object:
         try:
@@ -187,6 +214,8 @@ class Ticker:
     async def stop(self, timeout: float) -> None:
         """Let running crawls finish for up to ``timeout`` seconds, cancel the rest, release leases."""
         self.stopping = True
+        async with self._ticking:  # a tick under way finishes first: its leases are released below
+            pass
         if self._crawls:
             _done, pending = await asyncio.wait(set(self._crawls), timeout=timeout)
             for task in pending:

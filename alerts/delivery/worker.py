@@ -158,14 +158,16 @@ class DeliveryWorker:
         if time.monotonic() - self._renewed_at < self.lease.total_seconds() / 3:
             return
         if self.sending:
-            until = self.clock() + self.lease
-            await asyncio.to_thread(renew_claims, self.db, self.worker_id, sorted(self.sending), until)
+            sending = sorted(self.sending)
+            # The clock is read in the thread: a claim dated from before a wait for a thread could lapse.
+            await asyncio.to_thread(lambda: renew_claims(self.db, self.worker_id, sending, self.clock() + self.lease))
         self._renewed_at = time.monotonic()
 
     async def _claim(self, limit: int) -> list[ClaimedMessage]:
         if limit <= 0:
             return []
-        return await asyncio.to_thread(claim_due, self.db, self.worker_id, self.clock(), limit, self.lease)
+        # The clock is read in the thread, so a wait for a free thread cannot shorten the claim.
+        return await asyncio.to_thread(lambda: claim_due(self.db, self.worker_id, self.clock(), limit, self.lease))
 
     def _link_secret(self) -> bytes:
         if self._secret is None:

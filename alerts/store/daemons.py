@@ -1,4 +1,4 @@
-"""The daemons sharing one database: registered at start-up, seen at each heartbeat, gone at shutdown.
+"""The daemons sharing one database: registered by their first heartbeat, seen at each, gone at shutdown.
 
 The registry is what makes work sharing fair (a daemon leases its share of the due feeds: see
 ``lease_due_feeds(fair_share=True)``) and what readiness and metrics show: each daemon's id, the feed
@@ -48,22 +48,13 @@ class ClusterView:
         return mine / total if total else 0.0
 
 
-def register_daemon(db: Database, daemon_id: str, host: str, pid: int, now: datetime) -> None:
-    """Add this daemon to the registry (or reset its row, when an earlier run used the same id)."""
-    with db.session() as session:
-        row = session.get(DaemonRow, daemon_id)
-        if row is None:
-            session.add(DaemonRow(id=daemon_id, host=host, pid=pid, started_at=now, seen_at=now, polls=0, deliveries=0))
-        else:
-            row.host, row.pid, row.started_at, row.seen_at, row.polls, row.deliveries = host, pid, now, now, 0, 0
-
-
 def heartbeat(
     db: Database, daemon_id: str, now: datetime, *, polls: int, deliveries: int, alive_for: timedelta
 ) -> ClusterView:
     """Mark this daemon seen with its counters; return the live daemons with the leases each holds.
 
-    A daemon whose row is gone (deleted as stale after a long outage) registers again here.
+    The first heartbeat registers the daemon (so does the first after its row was forgotten as stale).
+    A daemon joins only once it can work, so the others do not leave feeds to it while it starts.
     """
     with db.session() as session:
         updated = session.execute(

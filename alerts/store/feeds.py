@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.orm import Session
 
 from alerts.limits import MAX_DURATION, MAX_FEED_INTERVAL, MIN_FEED_INTERVAL
 from alerts.models import FeedSource, FeedState, PollResult
@@ -185,23 +186,21 @@ def lease_due_feeds(
     lease_seconds: float,
     limit: int = 500,
     feed_ids: Sequence[str] | None = None,
-    fair_share: bool = False,
+    steal_after: float | None = None,
 ) -> list[FeedState]:
     """Lease the feeds whose next poll is due (or the named ones, due or not).
 
     A leased feed is not handed out again until ``record_poll`` releases it or the lease expires,
     so one feed is never polled twice at once, and a dead daemon's feeds return to the pool. On
     PostgreSQL the rows are locked with ``FOR UPDATE SKIP LOCKED``: daemons leasing at the same moment
-    get disjoint batches without waiting for each other.
+    get disjoint batches without waiting for each other. ``limit`` is the caller's capacity.
 
-    ``fair_share`` bounds the batch to this daemon's share of the due feeds: the due feeds (leased or
-    not) divided by the live daemons (:mod:`alerts.store.daemons`), less the due feeds ``owner`` holds
-    already, so the first daemon to tick does not take everything. ``limit`` is its own capacity.
+    ``steal_after`` (seconds) shares the work between the live daemons of the registry
+    (:mod:`alerts.store.daemons`): the enabled feeds, in id order, are dealt round-robin to the live
+    daemons in id order, and ``owner`` leases the due feeds of its own part, plus any other due feed
+    that is overdue by more than ``steal_after`` (its daemon is dead, or too busy to keep up). Without it,
+    or when ``owner`` is not registered, every due feed is a candidate.
     """
-    if fair_share and feed_ids is None:
-        limit = min(limit, _fair_batch(db, now, owner, lease_seconds))
-        if limit <= 0:
-            return []
     query = (
         select(FeedRow)
         .where(FeedRow.enabled.is_(True))
@@ -214,6 +213,8 @@ def lease_due_feeds(
         query = query.with_for_update(skip_locked=True)
     until = now + timedelta(seconds=lease_seconds)
     with db.session() as session:
+        if steal_after is not None and feed_ids is None:
+            query = _own_part_or_overdue(session, query, now, owner, lease_seconds, steal_after)
         rows = list(session.scalars(query))
         for row in rows:
             row.lease_owner, row.lease_until = owner, until
@@ -232,18 +233,22 @@ def lease_due_feeds(
         ]
 
 
-def _fair_batch(db: Database, now: datetime, owner: str, lease_seconds: float) -> int:
-    """How many due feeds ``owner`` may lease now: its share of this round, less what it holds."""
-    due = select(func.count()).select_from(FeedRow).where(FeedRow.enabled.is_(True), FeedRow.next_poll_at <= now)
-    with db.session() as session:
-        total = int(session.scalar(due) or 0)
-        if total == 0:
-            return 0
-        held = int(session.scalar(due.where(FeedRow.lease_owner == owner, FeedRow.lease_until >= now)) or 0)
-        # A daemon is live while its heartbeat is younger than one lease (it renews every third of one).
-        alive_since = now - timedelta(seconds=lease_seconds)
-        daemons = int(session.scalar(select(func.count()).where(DaemonRow.seen_at >= alive_since)) or 0)
-    return max(1, math.ceil(total / max(1, daemons))) - held
+def _own_part_or_overdue(
+    session: Session, query: Select[FeedRow], now: datetime, owner: str, lease_seconds: float, steal_after: float
+) -> Select[FeedRow]:
+    """Narrow ``query`` to ``owner``'s part of the feeds, or feeds overdue by more than ``steal_after``."""
+    # A daemon is live while its heartbeat is younger than one lease (it beats every third of one).
+    alive_since = now - timedelta(seconds=lease_seconds)
+    live = list(session.scalars(select(DaemonRow.id).where(DaemonRow.seen_at >= alive_since).order_by(DaemonRow.id)))
+    if owner not in live or len(live) == 1:
+        return query
+    numbered = (
+        select(FeedRow.id, (func.row_number().over(order_by=FeedRow.id) - 1).label("position"))
+        .where(FeedRow.enabled.is_(True))
+        .subquery()
+    )
+    own_part = select(numbered.c.id).where(numbered.c.position % len(live) == live.index(owner))
+    return query.where(or_(FeedRow.id.in_(own_part), FeedRow.next_poll_at <= now - timedelta(seconds=steal_after)))
 
 
 def renew_leases(db: Database, owner: str, feed_ids: Sequence[str], now: datetime, lease_seconds: float) -> int:

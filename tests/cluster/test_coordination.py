@@ -8,11 +8,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from alerts.models import FeedSource
 from alerts.store import Database, make_database, upgrade
-from alerts.store.daemons import heartbeat, register_daemon, release_dead_holders, unregister_daemon
+from alerts.store.daemons import heartbeat, release_dead_holders, unregister_daemon
 from alerts.store.feeds import lease_due_feeds, list_feeds, renew_leases, sync_feed_list
 from alerts.store.migrate import current_revision
 from alerts.store.outbox import claim_due, renew_claims
@@ -29,14 +29,19 @@ def feeds(count: int) -> list[FeedSource]:
     return [FeedSource(id=f"f{n:03d}", url=f"http://127.0.0.1:1/{n}.xml", interval_seconds=60) for n in range(count)]
 
 
+STEAL_AFTER = 10.0
+
+
 def lease(db: Database, owner: str, now: datetime = T0, *, fair: bool = True, limit: int = 500) -> list[str]:
-    got = lease_due_feeds(db, now, owner=owner, lease_seconds=LEASE, limit=limit, fair_share=fair)
-    return [feed.id for feed in got]
+    got = lease_due_feeds(
+        db, now, owner=owner, lease_seconds=LEASE, limit=limit, steal_after=STEAL_AFTER if fair else None
+    )
+    return sorted(feed.id for feed in got)
 
 
 def join(db: Database, *names: str, now: datetime = T0) -> None:
     for name in names:
-        register_daemon(db, name, "host", 1, now)
+        heartbeat(db, name, now, polls=0, deliveries=0, alive_for=timedelta(seconds=LEASE))
 
 
 def test_a_daemon_alone_leases_every_due_feed(db: Database) -> None:
@@ -46,35 +51,46 @@ def test_a_daemon_alone_leases_every_due_feed(db: Database) -> None:
 
 
 @pytest.mark.parametrize(
-    ("daemons", "due", "expected"),
+    ("daemons", "count", "expected"),
     [
         pytest.param(3, 30, [10, 10, 10], id="three-daemons-split-evenly"),
-        pytest.param(3, 31, [11, 11, 9], id="remainder-goes-to-the-earlier-ones"),
+        pytest.param(3, 31, [11, 10, 10], id="remainder-goes-to-the-first"),
         pytest.param(2, 3, [2, 1], id="two-daemons-few-feeds"),
     ],
 )
-def test_each_daemon_leases_its_fair_share_of_a_round(db: Database, daemons: int, due: int, expected: list[int]) -> None:
-    sync_feed_list(db, feeds(due), T0)
+def test_each_daemon_leases_its_own_part_of_the_feeds(
+    db: Database, daemons: int, count: int, expected: list[int]
+) -> None:
+    sync_feed_list(db, feeds(count), T0)
     names = [f"d{n}" for n in range(daemons)]
     join(db, *names)
-    assert [len(lease(db, name)) for name in names] == expected
+    parts = [lease(db, name) for name in reversed(names)]  # whoever ticks first, it takes only its part
+    assert [len(part) for part in reversed(parts)] == expected
+    assert len({feed for part in parts for feed in part}) == count
 
 
-def test_fair_share_counts_what_the_daemon_holds_and_is_bounded_by_its_capacity(db: Database) -> None:
+def test_a_daemon_takes_over_feeds_left_overdue_but_never_beyond_its_capacity(db: Database) -> None:
     sync_feed_list(db, feeds(30), T0)
     join(db, "a", "b", "c")
     assert len(lease(db, "a", limit=4)) == 4  # its own capacity first
-    assert len(lease(db, "a")) == 6  # then the rest of its share of 10, no more
+    assert len(lease(db, "a")) == 6  # then the rest of its own part, not the others'
     assert lease(db, "a") == []
+    # b and c do not poll theirs (dead, or too busy): once overdue by more than steal_after, a takes them.
+    late = T0 + timedelta(seconds=STEAL_AFTER + 1)
+    assert len(lease(db, "a", late)) == 20
 
 
 def test_a_dead_daemon_stops_counting_after_one_lease(db: Database) -> None:
     sync_feed_list(db, feeds(30), T0)
     join(db, "a", "b", "c")
     later = T0 + timedelta(seconds=LEASE + 1)
-    heartbeat(db, "a", later, polls=0, deliveries=0, alive_for=timedelta(seconds=LEASE))
-    heartbeat(db, "b", later, polls=0, deliveries=0, alive_for=timedelta(seconds=LEASE))
-    assert len(lease(db, "a", later)) == 15  # c is no longer heard of: two live daemons share
+    alive = timedelta(seconds=LEASE)
+    heartbeat(db, "a", later, polls=0, deliveries=0, alive_for=alive)
+    heartbeat(db, "b", later, polls=0, deliveries=0, alive_for=alive)
+    # c is no longer heard of: the feeds are dealt between two (all are overdue too, so use a fresh round).
+    with db.session() as session:
+        session.execute(update(FeedRow).values(next_poll_at=later))
+    assert len(lease(db, "a", later)) == 15
 
 
 def test_renewed_leases_hold_and_unrenewed_ones_are_taken_over(db: Database) -> None:
@@ -174,7 +190,8 @@ def test_daemons_leasing_at_once_on_postgresql_get_disjoint_batches(pg: Database
     sync_feed_list(pg, feeds(90), T0)
     join(pg, "d0", "d1", "d2")
     batches: dict[int, list[str]] = {}
-    assert run_at_once(3, lambda n: batches.__setitem__(n, lease(pg, f"d{n}"))) == []
+    # Every feed is overdue here, so each daemon may take any: the row locks alone keep them apart.
+    late = T0 + timedelta(seconds=STEAL_AFTER + 1)
+    assert run_at_once(3, lambda n: batches.__setitem__(n, lease(pg, f"d{n}", late))) == []
     leased = [feed for batch in batches.values() for feed in batch]
-    assert len(leased) == len(set(leased))  # no feed handed to two daemons
-    assert all(len(batch) >= 90 // 4 for batch in batches.values())
+    assert len(leased) == len(set(leased)) == 90  # every feed handed out, none to two daemons

@@ -62,8 +62,10 @@ def test_waits_for_the_database_at_start_up_then_logs_an_outage_once_each_way(
         assert httpx.get(daemon.base_url + "/readyz", timeout=10).status_code == 503
         proxy.open()
         poll_until(
-            lambda: daemon.log_lines("ticker: database available again")
-            and daemon.log_lines("delivery: database available again"),
+            lambda: (
+                daemon.log_lines("ticker: database available again")
+                and daemon.log_lines("delivery: database available again")
+            ),
             60,
             "both loops to log the end of the outage",
         )
