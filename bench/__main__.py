@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-MODULES = ["bench.classify", "bench.polling", "bench.latency", "bench.memory"]
+MODULES = ["bench.classify", "bench.polling", "bench.latency", "bench.memory", "bench.cluster"]
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
@@ -95,6 +95,11 @@ def main(argv: list[str]) -> int:
         figures.extend({"bench": name.rsplit(".", 1)[-1], **figure} for figure in module.run())
     _print_table(figures)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    if argv and RESULTS.exists():
+        # A partial run (`python -m bench cluster`) keeps the other benchmarks' figures of the last run.
+        ran = {name.rsplit(".", 1)[-1] for name in selected}
+        kept = [f for f in json.loads(RESULTS.read_text()).get("figures", []) if f.get("bench") not in ran]
+        figures = kept + figures
     RESULTS.write_text(
         json.dumps({"machine": _machine(), "seconds": round(time.time() - started, 1), "figures": figures}, indent=2)
         + "\n"

@@ -123,7 +123,8 @@ class Ticker:
     @property
     def polling(self) -> list[str]:
         """Ids of the feeds this ticker's running crawls hold."""
-        return sorted({feed_id for feed_ids in self._crawls.values() for feed_id in feed_ids})
+        # A copy first: /readyz reads this from a worker thread while the loop adds and removes crawls.
+        return sorted({feed_id for feed_ids in list(self._crawls.values()) for feed_id in feed_ids})
 
     @property
     def running_crawls(self) -> int:

@@ -112,7 +112,10 @@ def create_app(
         ok = bool(checks) and all(checks.values())
         body: dict[str, Any] = {"status": "ready" if ok else "unavailable", "checks": checks}
         if status is not None:
-            body["daemon"] = status()
+            try:
+                body["daemon"] = status()
+            except Exception:  # what the daemon says of itself must never break the probe
+                body["daemon"] = None
         return Response(json.dumps(body), status_code=200 if ok else 503, media_type="application/json")
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=Response)

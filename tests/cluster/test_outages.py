@@ -53,7 +53,12 @@ def test_waits_for_the_database_at_start_up_then_logs_an_outage_once_each_way(
         [answered] = daemon.log_lines("answered after")
         assert "starting" in answered
         ready = httpx.get(daemon.base_url + "/readyz", timeout=5).json()
-        assert ready["daemon"]["id"].split(":")[1] == str(daemon.proc.pid)
+        daemon_id = ready["daemon"]["id"]
+        assert daemon_id.split(":")[1] == str(daemon.proc.pid)
+        assert [view["id"] for view in ready["daemon"]["cluster"]] == [daemon_id]
+        metrics = httpx.get(daemon.base_url + "/metrics", timeout=5).text
+        assert f'aidwatch_daemon_info{{daemon_id="{daemon_id}"}} 1.0' in metrics
+        assert metric(daemon, "aidwatch_cluster_daemons") == 1
 
         # An outage: every connection is cut and new ones are refused, for several ticks.
         proxy.close()
@@ -70,6 +75,9 @@ def test_waits_for_the_database_at_start_up_then_logs_an_outage_once_each_way(
             "both loops to log the end of the outage",
         )
         poll_until(lambda: httpx.get(daemon.base_url + "/readyz", timeout=10).status_code == 200, 60, "ready again")
+        metrics = httpx.get(daemon.base_url + "/metrics", timeout=5).text
+        for loop in ("ticker", "delivery"):
+            assert f'aidwatch_database_outages_total{{component="{loop}"}} 1.0' in metrics
     finally:
         code = daemon.stop()
     assert code == 0
