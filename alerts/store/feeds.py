@@ -264,9 +264,14 @@ def renew_leases(db: Database, owner: str, feed_ids: Sequence[str], now: datetim
     with db.session() as session:
         ids = sorted(set(feed_ids))
         for start in range(0, len(ids), 500):
+            # SKIP LOCKED: a row being written now is a poll being recorded (which ends the lease); waiting
+            # for it could deadlock with that transaction's other rows.
+            held = select(FeedRow.id).where(FeedRow.id.in_(ids[start : start + 500]), FeedRow.lease_owner == owner)
+            if not db.is_sqlite:
+                held = held.with_for_update(skip_locked=True)
             result = session.execute(
                 update(FeedRow)
-                .where(FeedRow.id.in_(ids[start : start + 500]), FeedRow.lease_owner == owner)
+                .where(FeedRow.id.in_(held.scalar_subquery()))
                 .values(lease_until=now + timedelta(seconds=lease_seconds))
             )
             renewed += int(result.rowcount or 0)  # type: ignore[attr-defined]
