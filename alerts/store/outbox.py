@@ -230,11 +230,14 @@ def renew_claims(db: Database, worker_id: str, outbox_ids: Sequence[int], until:
     """
     if not outbox_ids:
         return 0
+    held = select(OutboxRow.id).where(
+        OutboxRow.id.in_(sorted(set(outbox_ids))), OutboxRow.claimed_by == worker_id, OutboxRow.status == "pending"
+    )
+    if not db.is_sqlite:
+        # A row being written now is an attempt being recorded (which ends the claim): skip it, never wait.
+        held = held.with_for_update(skip_locked=True)
     with db.session() as session:
         result = session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(sorted(set(outbox_ids))), OutboxRow.claimed_by == worker_id)
-            .where(OutboxRow.status == "pending")
-            .values(claimed_until=until)
+            update(OutboxRow).where(OutboxRow.id.in_(held.scalar_subquery())).values(claimed_until=until)
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
