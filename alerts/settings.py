@@ -225,6 +225,15 @@ class SourcesSettings(_Section):
     reliefweb_appname: str = Field(default="", max_length=200, pattern=r"^[^\s&#=]*$")
 
 
+class ClusterSettings(_Section):
+    """How several daemons share one PostgreSQL database (docs/operations.md)."""
+
+    # How long a feed lease or an outbox claim lasts without renewal. The daemon renews what it works on
+    # every third of this, so a killed daemon's feeds and alerts go to another daemon about this long
+    # (plus one tick) after it died, and a daemon not heard of for this long counts as gone.
+    lease: Annotated[float, _duration(3 * SECOND, 10 * MINUTE)] = 30.0
+
+
 class Settings(_Section):
     """Everything aidwatch can be configured with (README, Configuration)."""
 
@@ -235,6 +244,7 @@ class Settings(_Section):
     smtp: SmtpSettings = SmtpSettings()
     delivery: DeliverySettings = DeliverySettings()
     sources: SourcesSettings = SourcesSettings()
+    cluster: ClusterSettings = ClusterSettings()
     config_file: Path | None = None
 
 

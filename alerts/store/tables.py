@@ -289,3 +289,19 @@ __all__ = [
     "SubscriptionRow",
     "utcnow",
 ]
+
+
+class DaemonRow(Base):
+    """A running daemon sharing this database: registered at start-up, seen at every heartbeat."""
+
+    __tablename__ = "daemons"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the lease owner / claim holder name
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    seen_at: Mapped[datetime]
+    polls: Mapped[int] = mapped_column(Integer, default=0)  # feed polls finished since it started
+    deliveries: Mapped[int] = mapped_column(Integer, default=0)  # delivery attempts since it started
+
+    __table_args__ = (Index("ix_daemons_seen_at", "seen_at"),)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_feedback"
-down_revision: str | None = "0002_confirmation_requests"
+down_revision: str | None = "0003_cluster_daemons"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
