@@ -131,7 +131,7 @@ def create_app(
             except Exception:  # what the daemon says of itself must never break the probe
                 daemon = None
         body = Readiness(status="ready" if ok else "unavailable", checks=checks, daemon=daemon)
-        return JSONResponse(body.model_dump(mode="json"), status_code=200 if ok else 503)
+        return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=200 if ok else 503)
 
     @app.get(
         "/metrics",

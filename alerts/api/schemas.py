@@ -340,6 +340,9 @@ class DaemonStatus(_Out):
 class Readiness(_Out):
     """GET /readyz: 200 when every check passes, 503 otherwise."""
 
+    # ``daemon`` is left out, not null, where no daemon runs the API (an app built in tests or tools).
+    model_config = ConfigDict(json_schema_serialization_defaults_required=False)
+
     status: Literal["ready", "unavailable"]
     checks: dict[str, bool] = Field(description="each check by name (database, scheduler, ...) and whether it passed")
     daemon: DaemonStatus | None = Field(default=None, description="this daemon in the cluster (absent in tests)")
