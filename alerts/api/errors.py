@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.constants import REF_PREFIX
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -83,6 +84,22 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     for status, code in _CODES.items()
     if status in (400, 401, 403, 404, 409, 413, 429)
 } | {"4XX": {"model": ErrorBody, "description": "any other client error"}}
+
+
+def json_error(description: str) -> dict[str, Any]:
+    """An error answer documented as JSON ``ErrorBody``, for a route whose own answers are not JSON.
+
+    FastAPI files a response ``model`` under the route's media type (text/html, application/geo+json...),
+    so such routes name the schema's component instead (``ERROR_RESPONSES`` on the other routes puts it in).
+    """
+    schema = {"$ref": f"{REF_PREFIX}{ErrorBody.__name__}"}
+    return {"content": {"application/json": {"schema": schema}}, "description": description}
+
+
+#: ``ERROR_RESPONSES`` for a route whose response class is not JSON: the errors are JSON all the same.
+NON_JSON_ROUTE_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: json_error(answer["description"]) for status, answer in ERROR_RESPONSES.items()
+}
 
 
 def _field(loc: tuple[Any, ...]) -> str | None:

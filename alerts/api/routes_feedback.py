@@ -15,7 +15,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from alerts.api.context import ApiContext, get_context
-from alerts.api.errors import ERROR_RESPONSES
+from alerts.api.errors import ERROR_RESPONSES, json_error
+from alerts.api.schemas import FeedbackList, FeedbackOut, PrecisionOut, PrecisionReport
 from alerts.api.security import require_admin
 from alerts.feedback import (
     CHOICES,
@@ -32,7 +33,25 @@ from alerts.store.incidents import get_incident
 
 Ctx = Annotated[ApiContext, Depends(get_context)]
 _SUBSCRIPTION_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
-_HTML: dict[int | str, dict[str, Any]] = {200: {"content": {"text/html": {}}, "description": "HTML page"}}
+_PAGE = {"text/html": {"schema": {"type": "string", "description": "HTML page"}}}
+# The form answers pages; only what fails before it runs (an incident id that is not a number, a body over
+# the limit, a wrong method) gets the API's one JSON error. As in ERROR_RESPONSES, "4XX" also keeps
+# FastAPI from documenting a 422, which the API never answers.
+_FORM_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"content": _PAGE, "description": "the form"},
+    400: json_error("the incident id is not a number"),
+    403: {"content": _PAGE, "description": "the link's token is not valid"},
+    404: {"content": _PAGE, "description": "no such incident"},
+    "4XX": json_error("any other client error"),
+}
+_SEND_ANSWERS: dict[int | str, dict[str, Any]] = _FORM_ANSWERS | {
+    200: {"content": _PAGE, "description": "the answer is stored (thank-you page)"},
+    400: {
+        "content": _PAGE | json_error("")["content"],
+        "description": "the form cannot be read or a field is wrong (page); the incident id is not a number (JSON)",
+    },
+    413: json_error("body too large"),
+}
 
 form_router = APIRouter(prefix="/feedback", tags=["feedback"])
 
@@ -70,7 +89,7 @@ def _checked(ctx: ApiContext, incident_id: int, subscription_id: str | None, tok
     return check_feedback_token(secret, incident_id, subscription_id, token)
 
 
-@form_router.get("/{incident_id}", response_class=HTMLResponse, responses=_HTML, summary="Wrong-alert form")
+@form_router.get("/{incident_id}", response_class=HTMLResponse, responses=_FORM_ANSWERS, summary="Wrong-alert form")
 def feedback_form(
     incident_id: int,
     ctx: Ctx,
@@ -125,7 +144,7 @@ _FORM_BODY = {
 @form_router.post(
     "/{incident_id}",
     response_class=HTMLResponse,
-    responses=_HTML,
+    responses=_SEND_ANSWERS,
     summary="Send wrong-alert feedback",
     openapi_extra=_FORM_BODY,
 )
@@ -182,37 +201,27 @@ admin_router = APIRouter(
 )
 
 
-@admin_router.get("", summary="Wrong-alert answers (admin)")
+@admin_router.get("", response_model=FeedbackList, summary="Wrong-alert answers (admin)")
 def list_feedback(
     ctx: Ctx,
     incident_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> dict[str, Any]:
-    """Answers, most recently given first: ``{"feedback": [...], "total", "limit", "offset"}``."""
+) -> FeedbackList:
+    """Answers, most recently given first, with how many match the filter in all."""
     views, total = store.list_feedback(ctx.db, incident_id=incident_id, limit=limit, offset=offset)
-    items = [
-        {
-            "id": v.id,
-            "incident_id": v.incident_id,
-            "incident_version": v.incident_version,
-            "incident_title": v.incident_title,
-            "subscription_id": v.subscription_id,
-            "choice": v.choice,
-            "comment": v.comment,
-            "created_at": v.created_at.isoformat(),
-            "updated_at": v.updated_at.isoformat(),
-        }
-        for v in views
-    ]
-    return {"feedback": items, "total": total, "limit": limit, "offset": offset}
+    items = [FeedbackOut.model_validate(view, from_attributes=True) for view in views]
+    return FeedbackList(feedback=items, total=total, limit=limit, offset=offset)
 
 
-@admin_router.get("/precision", summary="Alert precision per feed and per subscription (admin)")
-def precision(ctx: Ctx) -> dict[str, Any]:
-    """``{"subscriptions": [...], "feeds": [...]}``: alerts sent, judged wrong, by choice, and precision."""
+@admin_router.get(
+    "/precision", response_model=PrecisionReport, summary="Alert precision per feed and per subscription (admin)"
+)
+def precision(ctx: Ctx) -> PrecisionReport:
+    """Per subscription and per feed: alerts sent, judged wrong, by choice, and precision."""
     report = store.precision_report(ctx.db)
-    return {name: [row.as_json() for row in rows] for name, rows in report.items()}
+    rows = {name: [PrecisionOut.model_validate(row.as_json()) for row in rows] for name, rows in report.items()}
+    return PrecisionReport(subscriptions=rows["subscriptions"], feeds=rows["feeds"])
 
 
 __all__ = ["admin_router", "form_router"]

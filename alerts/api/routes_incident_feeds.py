@@ -11,16 +11,16 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from alerts.api.context import ApiContext, get_context
-from alerts.api.errors import ERROR_RESPONSES, ApiError
+from alerts.api.errors import ERROR_RESPONSES, NON_JSON_ROUTE_ERRORS, ApiError
 from alerts.api.schemas import Category, Timestamp
 from alerts.api.security import require_admin
 from alerts.incident_feeds.atom import ATOM_TYPE, render_atom
 from alerts.incident_feeds.cap import CAP_TYPE, render_cap
 from alerts.incident_feeds.csv_hxl import CSV_TYPE, render_csv
-from alerts.incident_feeds.geojson import GEOJSON_TYPE, render_geojson
+from alerts.incident_feeds.geojson import GEOJSON_TYPE, FeatureCollection, render_geojson
 from alerts.models import Incident
 from alerts.store.incidents import get_incident, list_incidents
 
@@ -78,11 +78,23 @@ router = APIRouter(
 )
 
 
-def _document(media_type: str) -> dict[int | str, dict[str, object]]:
-    return {200: {"content": {media_type: {}}, "description": "the document"}}
+def _text_document(media_type: str, what: str) -> dict[int | str, dict[str, object]]:
+    return {200: {"content": {media_type: {"schema": {"type": "string", "description": what}}}, "description": what}}
 
 
-@router.get("/incidents.atom", response_class=Response, responses=_document(ATOM_TYPE), summary="Incidents, Atom")
+class GeoJsonResponse(JSONResponse):
+    """JSON sent as ``application/geo+json``; as a route's response class, the OpenAPI document gives the
+    route's response model as the schema of that media type."""
+
+    media_type = GEOJSON_TYPE
+
+
+@router.get(
+    "/incidents.atom",
+    response_class=Response,
+    responses=_text_document(ATOM_TYPE, "Atom 1.0 feed (RFC 4287)"),
+    summary="Incidents, Atom",
+)
 def incidents_atom(filters: Filters, request: Request, ctx: Ctx) -> Response:
     """Atom 1.0 feed of the incidents the filters select."""
     public = ctx.settings.api.public_url.rstrip("/")
@@ -94,14 +106,24 @@ def incidents_atom(filters: Filters, request: Request, ctx: Ctx) -> Response:
 
 
 @router.get(
-    "/incidents.geojson", response_class=Response, responses=_document(GEOJSON_TYPE), summary="Incidents, GeoJSON"
+    "/incidents.geojson",
+    response_class=GeoJsonResponse,
+    response_model=FeatureCollection,
+    response_description="RFC 7946 FeatureCollection",
+    responses=NON_JSON_ROUTE_ERRORS,  # errors stay application/json
+    summary="Incidents, GeoJSON",
 )
 def incidents_geojson(filters: Filters, ctx: Ctx) -> Response:
     """RFC 7946 FeatureCollection: one Point per located incident, properties = the incident record."""
     return Response(render_geojson(filters.fetch(ctx)), media_type=GEOJSON_TYPE)
 
 
-@router.get("/incidents.csv", response_class=Response, responses=_document(CSV_TYPE), summary="Incidents, CSV + HXL")
+@router.get(
+    "/incidents.csv",
+    response_class=Response,
+    responses=_text_document(CSV_TYPE, "CSV (RFC 4180): a header row, a row of HXL hashtags, one row per incident"),
+    summary="Incidents, CSV + HXL",
+)
 def incidents_csv(filters: Filters, ctx: Ctx) -> Response:
     """CSV in Aid Worker Security Database column order, with a second row of HXL hashtags."""
     body = render_csv(filters.fetch(ctx), ctx.settings.api.public_url)
@@ -109,7 +131,10 @@ def incidents_csv(filters: Filters, ctx: Ctx) -> Response:
 
 
 @router.get(
-    "/incidents/{incident_id}.cap", response_class=Response, responses=_document(CAP_TYPE), summary="Incident, CAP 1.2"
+    "/incidents/{incident_id}.cap",
+    response_class=Response,
+    responses=_text_document(CAP_TYPE, "CAP 1.2 alert (XML)"),
+    summary="Incident, CAP 1.2",
 )
 def incident_cap(incident_id: int, ctx: Ctx) -> Response:
     """The incident's current version as a CAP 1.2 alert (Update, referencing the first Alert, after a merge)."""

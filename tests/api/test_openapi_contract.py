@@ -21,7 +21,9 @@ from fastapi import FastAPI
 
 from alerts.api import create_app
 from alerts.delivery.worker import DeliveryWorker
+from alerts.feedback import feedback_url
 from alerts.ingest import Ingestor
+from alerts.links import link_secret
 from alerts.models import Article, Verdict
 from alerts.settings import Settings
 from alerts.store import Database
@@ -223,7 +225,7 @@ async def test_every_operation_answers_as_documented(
     await call("read an unknown feed", "GET", "/api/v1/feeds/{feed_id}", 404, {"feed_id": "nowhere"}, **admin)
     report, verdict = attack_report("contract-feed")
     outcome = Ingestor(db, classifier=lambda *_: verdict).store(report, verdict)
-    assert outcome.incident_event == "incident.created"
+    assert outcome.incident_event == "incident.created" and outcome.incident_id is not None
     incidents = await call("list incidents", "GET", "/api/v1/incidents", 200, params={"country": "SD"})
     assert [i["id"] for i in incidents.json()["incidents"]] == [outcome.incident_id]
     await call("list with a bad filter", "GET", "/api/v1/incidents", 400, params={"since": "yesterday"})
@@ -232,6 +234,18 @@ async def test_every_operation_answers_as_documented(
     )
     assert one.json()["articles"][0]["feed"] == "contract-feed"
     await call("read an unknown incident", "GET", "/api/v1/incidents/{incident_id}", 404, {"incident_id": 999})
+
+    # The incident feeds: the GeoJSON feature carries the incident record the API answers.
+    located = {"country": "SD"}
+    await call("incidents as Atom", "GET", "/api/v1/incidents.atom", 200, params=located)
+    collection = await call("incidents as GeoJSON", "GET", "/api/v1/incidents.geojson", 200, params=located)
+    assert [f["properties"] for f in collection.json()["features"]] == [one.json()]
+    await call("GeoJSON with a bad filter", "GET", "/api/v1/incidents.geojson", 400, params={"country": "Sudan"})
+    await call("incidents as CSV", "GET", "/api/v1/incidents.csv", 200, params=located)
+    await call("a feed with a bad filter", "GET", "/api/v1/incidents.csv", 400, params={"min_score": "2"})
+    cap_path = "/api/v1/incidents/{incident_id}.cap"
+    await call("an incident as CAP", "GET", cap_path, 200, {"incident_id": outcome.incident_id})
+    await call("an unknown incident as CAP", "GET", cap_path, 404, {"incident_id": 999})
 
     # A webhook subscription: create, read, change, list (admin).
     hook = {"channel": "webhook", "target": PUBLIC_HOOK, "name": "desk", "filters": {"countries": ["SD"]}}
@@ -251,6 +265,24 @@ async def test_every_operation_answers_as_documented(
     await call("its delivery log", "GET", "/api/v1/subscriptions/{subscription_id}/deliveries", 200, ids, **owner)
     await call("list subscriptions", "GET", "/api/v1/subscriptions", 200, **admin)
     await call("list them with a manage token", "GET", "/api/v1/subscriptions", 403, **owner)
+
+    # The "wrong alert" link the webhook subscription's alerts about the incident carry: form, answer, admin views.
+    with db.session() as session:
+        link = urlsplit(feedback_url(PUBLIC_URL, link_secret(session), outcome.incident_id, created["id"]))
+    form_path, on_incident = "/feedback/{incident_id}", {"incident_id": outcome.incident_id}
+    assert link.path == form_path.format(**on_incident)
+    signed = dict(parse_qsl(link.query))
+    answer = {**signed, "choice": "wrong_place", "comment": "it was the next town"}
+    await call("the feedback form", "GET", form_path, 200, on_incident, params=signed)
+    await call("the feedback form, forged", "GET", form_path, 403, on_incident, params={**signed, "token": "x"})
+    await call("the form with a bad id", "GET", form_path, 400, {"incident_id": "one"}, params={"token": "x"})
+    await call("send no choice", "POST", form_path, 400, on_incident, data={**answer, "choice": ""})
+    await call("send the feedback", "POST", form_path, 200, on_incident, data=answer)
+    await call("feedback without the admin token", "GET", "/api/v1/feedback", 401)
+    listed = await call("list feedback", "GET", "/api/v1/feedback", 200, **admin)
+    assert [(f["subscription_id"], f["choice"]) for f in listed.json()["feedback"]] == [(created["id"], "wrong_place")]
+    judged = await call("precision", "GET", "/api/v1/feedback/precision", 200, **admin)
+    assert [row["id"] for row in judged.json()["subscriptions"]] == [created["id"]]
 
     # An email subscription: the confirmation goes out, its links confirm and unsubscribe.
     email = {"channel": "email", "target": "contract.desk@example.org"}
