@@ -17,6 +17,7 @@ from alerts.settings import Settings
 from alerts.store.engine import Database
 from crawler.download_handler import abort_downloads
 from crawler.poll_tracker import CrawlSummary, ProgressFunction
+from crawler.pushed import PushedFeed
 from crawler.reactor import start_reactor
 from crawler.settings import scrapy_settings
 from crawler.spiders.feed_spider import FeedSpider
@@ -42,13 +43,15 @@ async def run_crawl(
     *,
     progress: ProgressFunction | None = None,
     ingestor: Ingestor | None = None,
+    pushed: dict[str, PushedFeed] | None = None,
 ) -> CrawlSummary:
     """Crawl ``feeds`` once: poll each (fetch, parse, fetch new articles, ingest) and record its PollResult.
 
     Runs a fresh Crawler on the current loop (which must be the asyncio reactor's loop) and returns
     the crawl's counters. ``progress`` is called with each feed id as its poll is recorded;
-    ``ingestor`` replaces the production one (tests). Cancelling the call aborts in-flight
-    downloads and returns within about :data:`CANCEL_BOUND_SECONDS`; completed feeds stay recorded.
+    ``ingestor`` replaces the production one (tests); ``pushed`` holds WebSub bodies to parse instead of
+    fetching those feeds. Cancelling the call aborts in-flight downloads and returns within about
+    :data:`CANCEL_BOUND_SECONDS`; completed feeds stay recorded.
     """
     if not feeds:
         return CrawlSummary()
@@ -58,7 +61,9 @@ async def run_crawl(
     scrapy.set("AIDWATCH_IN_PROCESS", True, priority="cmdline")
     runner = AsyncCrawlerRunner(scrapy)
     crawler = runner.create_crawler(FeedSpider)
-    task = runner.crawl(crawler, feeds=feeds, settings=settings, db=db, progress=progress, ingestor=ingestor)
+    task = runner.crawl(
+        crawler, feeds=feeds, settings=settings, db=db, progress=progress, ingestor=ingestor, pushed=pushed
+    )
     _active.add(crawler)
     try:
         await asyncio.shield(task)

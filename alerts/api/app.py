@@ -13,7 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from alerts import metrics
-from alerts.api import routes_admin, routes_incidents, routes_links, routes_subscriptions
+from alerts.api import routes_admin, routes_incidents, routes_links, routes_subscriptions, routes_websub
 from alerts.api.context import ApiContext
 from alerts.api.errors import ApiError, install_error_handlers
 from alerts.api.security import RateLimiter
@@ -22,24 +22,30 @@ from alerts.store.engine import Database
 
 
 class BodyLimit:
-    """Answers 413 for bodies over ``max_bytes``: by Content-Length up front, or while streaming."""
+    """Answers 413 for bodies over ``max_bytes``: by Content-Length up front, or while streaming.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    ``path_limits`` maps path prefixes to their own limit (WebSub pushes carry whole feeds).
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, path_limits: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = path_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry point."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = str(scope.get("path", ""))
+        max_bytes = next((v for k, v in self.path_limits.items() if path.startswith(k)), self.max_bytes)
         length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+        if length is not None and (not length.isdigit() or int(length) > max_bytes):
             code = 413 if length.isdigit() else 400
             body = {
                 "error": {
                     "code": "body_too_large" if code == 413 else "bad_request",
-                    "message": f"the body must be at most {self.max_bytes} bytes" if code == 413 else "bad length",
+                    "message": f"the body must be at most {max_bytes} bytes" if code == 413 else "bad length",
                     "field": None,
                 }
             }
@@ -52,9 +58,9 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > max_bytes:
                     # An HTTPException subclass: FastAPI re-raises it from body parsing untouched.
-                    raise ApiError(413, "body_too_large", f"the body must be at most {self.max_bytes} bytes")
+                    raise ApiError(413, "body_too_large", f"the body must be at most {max_bytes} bytes")
             return message
 
         await self.app(scope, limited, send)
@@ -90,6 +96,7 @@ def create_app(
     app.include_router(routes_links.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_incidents.router)
+    app.include_router(routes_websub.router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
     def healthz() -> dict[str, str]:
@@ -112,5 +119,9 @@ def create_app(
         """Prometheus text exposition of the daemon's registry."""
         return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
-    app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.api.max_body_bytes,
+        path_limits={"/websub/": max(settings.api.max_body_bytes, settings.crawler.max_body_bytes)},
+    )
     return app
