@@ -183,7 +183,9 @@ class WebSubManager:
                 continue
             if 200 <= response.status_code < 300:
                 return
-            reason = " ".join(response.text.split())[:200]
+            # Hubs describe errors in plain text (section 5.1.2); an HTML error page says nothing more.
+            plain = response.headers.get("content-type", "").startswith("text/plain")
+            reason = " ".join(response.text.split())[:200] if plain else ""
             raise HubError(f"HTTP {response.status_code}" + (f": {reason}" if reason else ""))
         raise HubError("too many redirects")
 

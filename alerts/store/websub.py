@@ -245,7 +245,7 @@ def defer_polls(db: Database, now: datetime, safety_interval: float) -> int:
     )
     deferred = 0
     with db.session() as session:
-        for feed, lease_end in session.execute(query).tuples():
+        for feed, lease_end in session.execute(query):
             if lease_end is None:  # excluded by the query; for the type checker
                 continue
             target = min(lease_end, (feed.last_poll_at or now) + timedelta(seconds=safety_interval))
