@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-MODULES = ["bench.classify", "bench.polling", "bench.latency", "bench.memory"]
+MODULES = ["bench.classify", "bench.polling", "bench.latency", "bench.websub", "bench.memory"]
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
