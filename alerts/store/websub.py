@@ -72,9 +72,14 @@ def get_subscription(db: Database, feed_id: str) -> WebSubSubscription | None:
 
 
 def subscription_by_token(db: Database, token: str) -> WebSubSubscription | None:
-    """The subscription whose callback carries ``token``, or None."""
+    """The subscription whose callback carries ``token``, or None (also when its feed is disabled)."""
+    query = (
+        select(WebSubSubscriptionRow)
+        .join(FeedRow, FeedRow.id == WebSubSubscriptionRow.feed_id)
+        .where(WebSubSubscriptionRow.token == token, FeedRow.enabled.is_(True))
+    )
     with db.session() as session:
-        row = session.scalars(select(WebSubSubscriptionRow).where(WebSubSubscriptionRow.token == token)).first()
+        row = session.scalars(query).first()
         return _view(row) if row is not None else None
 
 
@@ -192,8 +197,14 @@ def record_push(db: Database, feed_id: str, now: datetime) -> None:
 
 def due_for_renewal(db: Database, now: datetime, renew_before: float) -> list[WebSubSubscription]:
     """Live subscriptions to request again now: within ``renew_before`` of the lease's end, or past half of it."""
-    query = select(WebSubSubscriptionRow).where(
-        WebSubSubscriptionRow.status == "active", WebSubSubscriptionRow.pending_mode.is_(None)
+    query = (
+        select(WebSubSubscriptionRow)
+        .join(FeedRow, FeedRow.id == WebSubSubscriptionRow.feed_id)
+        .where(
+            WebSubSubscriptionRow.status == "active",
+            WebSubSubscriptionRow.pending_mode.is_(None),
+            FeedRow.enabled.is_(True),  # a disabled feed's lease just runs out
+        )
     )
     due = []
     with db.session() as session:

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
 
 from alerts.api import create_app
 from alerts.api.routes_websub import install_push_sink
@@ -22,7 +23,7 @@ from alerts.models import FeedSource
 from alerts.settings import Settings
 from alerts.store import Database
 from alerts.store.feeds import add_feed, get_feed
-from alerts.store.tables import utcnow
+from alerts.store.tables import FeedRow, utcnow
 from alerts.store.websub import WebSubSubscription, get_subscription, start_subscription
 from tests.support.databases import migrated_database
 
@@ -196,5 +197,16 @@ async def test_a_push_to_an_unknown_callback_is_gone(
     client: httpx.AsyncClient, pushes: list[tuple[str, bytes, str | None]]
 ) -> None:
     answer = await client.post("/websub/no-such-token", content=BODY, headers={"X-Hub-Signature": "sha256=00"})
+    assert answer.status_code == 410
+    assert pushes == []
+
+
+async def test_a_push_for_a_disabled_feed_is_gone(
+    client: httpx.AsyncClient, db: Database, subscription: WebSubSubscription, pushes: list[object]
+) -> None:
+    with db.session() as session:
+        session.execute(update(FeedRow).where(FeedRow.id == "outlet").values(enabled=False))
+    headers = {"X-Hub-Signature": sign("sha256", subscription.secret)}
+    answer = await client.post(f"/websub/{subscription.token}", content=BODY, headers=headers)
     assert answer.status_code == 410
     assert pushes == []
