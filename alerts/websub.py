@@ -14,10 +14,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from prometheus_client import Counter
-
-from alerts import metrics
-
 #: The algorithm names the Recommendation registers for ``X-Hub-Signature`` (section 7.1.1).
 ALGORITHMS: dict[str, Callable[[], Any]] = {
     "sha1": hashlib.sha1,
@@ -31,13 +27,6 @@ _CHALLENGE = re.compile(r"[+\-./0-9=A-Z_a-z]{1,255}")
 #: hub.secret must be under 200 bytes (section 5.1); 32 random bytes in URL-safe base64 are 43.
 SECRET_BYTES = 32
 TOKEN_BYTES = 24
-
-PUSHES = Counter(
-    "aidwatch_websub_pushes",
-    "WebSub content distribution requests by outcome",
-    ["result"],
-    registry=metrics.REGISTRY,
-)
 
 
 class SignatureRefused(ValueError):

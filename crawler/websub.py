@@ -92,7 +92,9 @@ class WebSubManager:
             return
         jobs = [self._discover_and_subscribe(feed) for feed in to_discover]
         jobs += [self._subscribe(s.feed_id, s.hub_url, s.topic_url) for s in renewals if s.hub_url and s.topic_url]
-        await asyncio.gather(*jobs)
+        for outcome in await asyncio.gather(*jobs, return_exceptions=True):
+            if isinstance(outcome, Exception):  # one feed's failure (storage down, a bug) spares the others
+                log.warning("websub: subscribing a feed failed: %s: %s", type(outcome).__name__, outcome)
         try:
             await asyncio.to_thread(defer_polls, self.db, self.clock(), websub.safety_poll_interval)
         except Exception as exc:
@@ -122,9 +124,10 @@ class WebSubManager:
                 if response.status_code != 200:
                     raise HubError(f"HTTP {response.status_code} from {feed_url[:200]}")
                 body = await _read_capped(response, self.settings.crawler.max_body_bytes)
-                headers = {"content-type": response.headers.get("content-type", ""), "content-location": feed_url}
-                header_links = {str(rel): link for rel, link in response.links.items() if rel}
                 final_url = str(response.url)
+                # Relative hub and self links resolve against where the feed was found.
+                headers = {"content-type": response.headers.get("content-type", ""), "content-location": final_url}
+                header_links = {str(rel): link for rel, link in response.links.items() if rel}
         except httpx.HTTPError as exc:
             raise HubError(f"{type(exc).__name__}: {exc}"[:300]) from None
         if _origin(final_url) != _origin(feed_url):  # redirected away from the operator's chosen origin

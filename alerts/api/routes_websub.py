@@ -14,12 +14,14 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from prometheus_client import Counter
 from starlette.concurrency import run_in_threadpool
 
+from alerts import metrics
 from alerts.api.context import ApiContext, get_context
 from alerts.limits import MAX_FEED_INTERVAL
 from alerts.store import websub as store
-from alerts.websub import PUSHES, SignatureRefused, callback_url, check_signature, sha1_allowed, valid_challenge
+from alerts.websub import SignatureRefused, callback_url, check_signature, sha1_allowed, valid_challenge
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,12 @@ router = APIRouter(tags=["websub"], include_in_schema=False)
 # lease's end must stay a date we can store.
 MAX_LEASE_SECONDS = MAX_FEED_INTERVAL
 SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+PUSHES = Counter(
+    "aidwatch_websub_pushes",
+    "WebSub content distribution requests by outcome",
+    ["result"],
+    registry=metrics.REGISTRY,
+)
 
 
 def install_push_sink(app: FastAPI, sink: PushSink) -> None:
@@ -58,10 +66,12 @@ async def verify_intent(token: str, request: Request, ctx: Ctx) -> Response:
         return _plain(200 if known else 404)
     challenge = params.get("hub.challenge")
     lease_text = params.get("hub.lease_seconds", "")
-    if mode != "subscribe" or not valid_challenge(challenge) or not lease_text.isdigit() or int(lease_text) < 1:
+    lease_ok = lease_text.isascii() and lease_text.isdigit() and int(lease_text) >= 1
+    if mode != "subscribe" or not valid_challenge(challenge) or not lease_ok:
         return _plain(404)
     lease = min(int(lease_text), MAX_LEASE_SECONDS)
-    if not await run_in_threadpool(store.confirm_intent, ctx.db, token, mode, topic, lease, now):
+    safety = ctx.settings.websub.safety_poll_interval
+    if not await run_in_threadpool(store.confirm_intent, ctx.db, token, mode, topic, lease, now, safety):
         return _plain(404)
     log.info("websub: subscription to %s verified, lease %d s", topic[:200], lease)
     # A safe media type and nosniff: the echoed challenge must not be taken for a page (section 8.2).

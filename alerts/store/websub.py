@@ -157,11 +157,13 @@ def subscription_failed(db: Database, feed_id: str, now: datetime, error: str, r
         row.last_error = error[:MAX_ERROR_TEXT]
 
 
-def confirm_intent(db: Database, token: str, mode: str, topic: str, lease_seconds: float, now: datetime) -> bool:
+def confirm_intent(
+    db: Database, token: str, mode: str, topic: str, lease_seconds: float, now: datetime, safety_interval: float
+) -> bool:
     """Answer a hub's verification of intent: True (echo the challenge) only for a request we made.
 
     Only a pending ``subscribe`` for exactly this topic is confirmed; it starts (or extends) the lease
-    and defers the feed's polls to the lease's end. We never ask to unsubscribe, so that is refused.
+    and defers the feed's polls as :func:`defer_polls` does. We never ask to unsubscribe, so that is refused.
     """
     with db.session() as session:
         row = session.scalars(select(WebSubSubscriptionRow).where(WebSubSubscriptionRow.token == token)).first()
@@ -170,8 +172,8 @@ def confirm_intent(db: Database, token: str, mode: str, topic: str, lease_second
         row.status, row.pending_mode, row.verified_at, row.last_error = "active", None, now, None
         row.lease_expires_at = now + timedelta(seconds=lease_seconds)
         feed = session.get(FeedRow, row.feed_id)
-        if feed is not None and feed.next_poll_at < row.lease_expires_at:
-            feed.next_poll_at = row.lease_expires_at
+        if feed is not None:
+            _defer(feed, row.lease_expires_at, now, safety_interval)
         return True
 
 
@@ -257,13 +259,17 @@ def defer_polls(db: Database, now: datetime, safety_interval: float) -> int:
     deferred = 0
     with db.session() as session:
         for feed, lease_end in session.execute(query):
-            if lease_end is None:  # excluded by the query; for the type checker
-                continue
-            target = min(lease_end, (feed.last_poll_at or now) + timedelta(seconds=safety_interval))
-            if feed.next_poll_at < target:
-                feed.next_poll_at = target
-                deferred += 1
+            if lease_end is not None:  # always, by the query; for the type checker
+                deferred += _defer(feed, lease_end, now, safety_interval)
     return deferred
+
+
+def _defer(feed: FeedRow, lease_end: datetime, now: datetime, safety_interval: float) -> bool:
+    target = min(lease_end, (feed.last_poll_at or now) + timedelta(seconds=safety_interval))
+    if feed.next_poll_at < target:
+        feed.next_poll_at = target
+        return True
+    return False
 
 
 def _resume_polling(session: Session, feed_id: str, now: datetime) -> None:

@@ -40,7 +40,7 @@ def live(db: Database, now: datetime, lease: float = 10 * DAY) -> str:
     """A verified subscription of ``outlet``; returns its token."""
     pending = start_subscription(db, "outlet", HUB, TOPIC, now)
     assert pending is not None
-    assert confirm_intent(db, pending.token, "subscribe", TOPIC, lease, now)
+    assert confirm_intent(db, pending.token, "subscribe", TOPIC, lease, now, DAY)
     return pending.token
 
 
@@ -58,10 +58,24 @@ def test_a_new_feed_is_to_discover_and_a_hubless_one_only_when_due(db: Database)
     assert [f.feed_id for f in feeds_to_discover(db, now + timedelta(days=2), 10)] == ["outlet"]
 
 
-def test_a_verified_lease_defers_polls_to_its_end_or_the_safety_poll(db: Database) -> None:
+@pytest.mark.parametrize(
+    ("lease", "deferred_by"),
+    [
+        pytest.param(10 * DAY, timedelta(days=1), id="long-lease-safety-poll-first"),
+        pytest.param(7200, timedelta(hours=2), id="short-lease-its-end-first"),
+    ],
+)
+def test_verification_defers_polls_to_the_lease_end_or_the_safety_poll(
+    db: Database, lease: float, deferred_by: timedelta
+) -> None:
+    now = utcnow()
+    live(db, now, lease=lease)
+    assert abs(next_poll(db) - (now + deferred_by)) < timedelta(seconds=1)
+
+
+def test_polls_recorded_during_a_lease_are_deferred_again(db: Database) -> None:
     now = utcnow()
     live(db, now, lease=10 * DAY)
-    assert next_poll(db) >= now + timedelta(days=10) - timedelta(seconds=1)
     # A poll (or a push) records its next interval poll; deferral moves it to the safety poll.
     record_poll(db, PollResult("outlet", "ok"), now)
     assert next_poll(db) < now + timedelta(hours=1)
@@ -123,8 +137,8 @@ def test_only_a_pending_subscribe_for_the_same_topic_is_confirmed(db: Database) 
     now = utcnow()
     pending = start_subscription(db, "outlet", HUB, TOPIC, now)
     assert pending is not None
-    assert not confirm_intent(db, pending.token, "subscribe", "https://news.example/other.xml", 60, now)
-    assert not confirm_intent(db, pending.token, "unsubscribe", TOPIC, 60, now)
-    assert not confirm_intent(db, "another-token", "subscribe", TOPIC, 60, now)
-    assert confirm_intent(db, pending.token, "subscribe", TOPIC, 60, now)
-    assert not confirm_intent(db, pending.token, "subscribe", TOPIC, 60, now), "a verification is answered once"
+    assert not confirm_intent(db, pending.token, "subscribe", "https://news.example/other.xml", 60, now, DAY)
+    assert not confirm_intent(db, pending.token, "unsubscribe", TOPIC, 60, now, DAY)
+    assert not confirm_intent(db, "another-token", "subscribe", TOPIC, 60, now, DAY)
+    assert confirm_intent(db, pending.token, "subscribe", TOPIC, 60, now, DAY)
+    assert not confirm_intent(db, pending.token, "subscribe", TOPIC, 60, now, DAY), "a verification is answered once"
