@@ -235,8 +235,8 @@ class WebSubSettings(_Section):
     retry_interval: Annotated[float, _duration(1 * SECOND, 30 * DAY)] = 1 * HOUR
     # A feed that names no hub is looked at again after this long.
     rediscover_interval: Annotated[float, _duration(1 * MINUTE, 30 * DAY)] = 1 * DAY
-    # A feed with a live lease is still polled this often, in case the hub fails silently.
-    safety_poll_interval: Annotated[float, _duration(1 * MINUTE, 30 * DAY)] = 1 * DAY
+    # A feed with a live lease is still polled this often: a hub failing silently delays entries by at most this.
+    safety_poll_interval: Annotated[float, _duration(1 * MINUTE, 30 * DAY)] = 1 * HOUR
     # Feeds whose hub is looked for per check, at most (the first start-up spreads over several checks).
     discoveries_per_check: int = Field(default=20, ge=1, le=10_000)
 
