@@ -162,12 +162,15 @@ def confirm_intent(
 ) -> bool:
     """Answer a hub's verification of intent: True (echo the challenge) only for a request we made.
 
-    Only a pending ``subscribe`` for exactly this topic is confirmed; it starts (or extends) the lease
-    and defers the feed's polls as :func:`defer_polls` does. We never ask to unsubscribe, so that is refused.
+    Only ``subscribe`` for exactly this topic is confirmed, when we asked for it and have not been
+    answered yet, or when the subscription is live (a hub may reconfirm, section 5); it starts (or
+    extends) the lease and defers the feed's polls as :func:`defer_polls` does. We never ask to
+    unsubscribe, so that is refused; so is anything for a failed subscription.
     """
     with db.session() as session:
         row = session.scalars(select(WebSubSubscriptionRow).where(WebSubSubscriptionRow.token == token)).first()
-        if row is None or mode != "subscribe" or row.pending_mode != mode or row.topic_url != topic:
+        wanted = row is not None and (row.pending_mode == "subscribe" or row.status == "active")
+        if row is None or not wanted or mode != "subscribe" or row.topic_url != topic:
             return False
         row.status, row.pending_mode, row.verified_at, row.last_error = "active", None, now, None
         row.lease_expires_at = now + timedelta(seconds=lease_seconds)

@@ -133,7 +133,7 @@ def test_lapses_and_unverified_requests_fall_back_to_polling(
         assert next_poll(db) <= when  # the deferred poll comes back at once
 
 
-def test_only_a_pending_subscribe_for_the_same_topic_is_confirmed(db: Database) -> None:
+def test_only_a_wanted_subscribe_for_the_same_topic_is_confirmed(db: Database) -> None:
     now = utcnow()
     pending = start_subscription(db, "outlet", HUB, TOPIC, now)
     assert pending is not None
@@ -141,4 +141,6 @@ def test_only_a_pending_subscribe_for_the_same_topic_is_confirmed(db: Database) 
     assert not confirm_intent(db, pending.token, "unsubscribe", TOPIC, 60, now, DAY)
     assert not confirm_intent(db, "another-token", "subscribe", TOPIC, 60, now, DAY)
     assert confirm_intent(db, pending.token, "subscribe", TOPIC, 60, now, DAY)
-    assert not confirm_intent(db, pending.token, "subscribe", TOPIC, 60, now, DAY), "a verification is answered once"
+    assert confirm_intent(db, pending.token, "subscribe", TOPIC, 60, now, DAY), "a hub may reconfirm a live one"
+    subscription_failed(db, "outlet", now, "lease lapsed", now + timedelta(hours=1))
+    assert not confirm_intent(db, pending.token, "subscribe", TOPIC, 60, now, DAY), "we gave up on it"
