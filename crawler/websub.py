@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 import httpx
 
+from alerts import metrics
 from alerts.delivery.webhook import pin_to_address
 from alerts.models import FeedState
 from alerts.netpolicy import UnsafeTarget, check_target_async
@@ -36,7 +37,10 @@ from alerts.store.websub import (
     subscription_failed,
 )
 from alerts.websub import Discovery, callback_url, discover
+from crawler.crawl_runner import run_crawl
+from crawler.poll_tracker import CrawlSummary
 from crawler.pushed import PushedFeed
+from crawler.websub_push import PushQueue
 
 log = logging.getLogger(__name__)
 
@@ -212,15 +216,13 @@ class WebSubService:
     """The daemon's WebSub parts together: the manager's checks, the push queue and its worker."""
 
     def __init__(self, settings: Settings, db: Database, owner: str) -> None:
-        from crawler.crawl_runner import run_crawl
-        from crawler.websub_push import PushQueue
-
         self.settings = settings
         self.db = db
         self.manager = WebSubManager(settings, db)
 
         async def crawl_pushed(feeds: list[FeedState], pushed: dict[str, PushedFeed]) -> object:
             summary = await run_crawl(settings, db, feeds, pushed=pushed)
+            _count(summary)
             # Recording the push scheduled an interval poll; the lease still stands in for it.
             await asyncio.to_thread(defer_polls, db, self.manager.clock(), settings.websub.safety_poll_interval)
             return summary
@@ -244,3 +246,12 @@ class WebSubService:
                 await asyncio.wait(pending, timeout=2)
         await self.queue.release()
         await self.manager.aclose()
+
+
+def _count(summary: CrawlSummary) -> None:
+    """What a crawl of pushed feeds found, in the same metrics as polls (pushes themselves are counted apart)."""
+    metrics.ENTRIES_NEW.inc(summary.entries_new)
+    metrics.ARTICLES.inc(summary.articles)
+    metrics.INCIDENTS.labels("created").inc(summary.incidents_new)
+    metrics.INCIDENTS.labels("updated").inc(summary.incidents_updated)
+    metrics.ALERTS_QUEUED.inc(summary.alerts_queued)

@@ -131,6 +131,9 @@ def test_a_pushed_attack_report_reaches_the_webhook(
         assert alerted_urls(receiver, 1) == [kunduz[0]]
         assert feed_server.requests_for(f"{outlet.base}/kunduz.html"), "the article page is fetched as for a poll"
         assert daemon.query("SELECT pushes FROM websub_subscriptions WHERE feed_id = 'outlet'") == 1
+        exposed = daemon.client().get("/metrics").text
+        assert 'aidwatch_websub_pushes_total{result="accepted"} 1.0' in exposed
+        assert "aidwatch_entries_new_total 2.0" in exposed  # each entry once, whether the first poll or the push saw it
     finally:
         assert daemon.stop() == 0
 
@@ -155,6 +158,7 @@ def test_unsigned_and_badly_signed_pushes_are_refused_and_stored_nowhere(
         assert daemon.query("SELECT count(*) FROM seen_entries WHERE entry_key LIKE '%goma%'") == 0
         assert not feed_server.requests_for(f"{outlet.base}/goma.html")
         assert daemon.query("SELECT pushes FROM websub_subscriptions WHERE feed_id = 'outlet'") == 1
+        assert 'aidwatch_websub_pushes_total{result="refused"} 2.0' in daemon.client().get("/metrics").text
     finally:
         assert daemon.stop() == 0
 
