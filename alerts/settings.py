@@ -234,6 +234,29 @@ class ClusterSettings(_Section):
     lease: Annotated[float, _duration(3 * SECOND, 10 * MINUTE)] = 30.0
 
 
+class WebSubSettings(_Section):
+    """WebSub push for feeds that name a hub (docs/decisions/0019-websub.md)."""
+
+    # Off by default: the hub must reach the callback under ``[api] public_url``.
+    enabled: bool = False
+    # The lease asked for; the hub decides (it may grant less or more).
+    lease: Annotated[float, _duration(1 * MINUTE, 30 * DAY)] = 7 * DAY
+    # Ask again this long before the lease ends (at most half-way through a short lease).
+    renew_before: Annotated[float, _duration(1 * SECOND, 7 * DAY)] = 1 * HOUR
+    # How often subscriptions are discovered, requested, renewed and checked for lapses.
+    check_interval: Annotated[float, _duration(0.1 * SECOND, 1 * HOUR)] = 30.0
+    # A request the hub has not verified within this has failed: the feed stays polled.
+    verify_timeout: Annotated[float, _duration(1 * SECOND, 1 * DAY)] = 2 * MINUTE
+    # After a hub failure, refusal or lapse, subscribe again after this long (the feed is polled meanwhile).
+    retry_interval: Annotated[float, _duration(1 * SECOND, 30 * DAY)] = 1 * HOUR
+    # A feed that names no hub is looked at again after this long.
+    rediscover_interval: Annotated[float, _duration(1 * MINUTE, 30 * DAY)] = 1 * DAY
+    # A feed with a live lease is still polled this often: a hub failing silently delays entries by at most this.
+    safety_poll_interval: Annotated[float, _duration(1 * MINUTE, 30 * DAY)] = 1 * HOUR
+    # Feeds whose hub is looked for per check, at most (the first start-up spreads over several checks).
+    discoveries_per_check: int = Field(default=20, ge=1, le=10_000)
+
+
 class Settings(_Section):
     """Everything aidwatch can be configured with (README, Configuration)."""
 
@@ -245,6 +268,7 @@ class Settings(_Section):
     delivery: DeliverySettings = DeliverySettings()
     sources: SourcesSettings = SourcesSettings()
     cluster: ClusterSettings = ClusterSettings()
+    websub: WebSubSettings = WebSubSettings()
     config_file: Path | None = None
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench import RECORDED, results_dir
 
-MODULES = ["bench.classify", "bench.polling", "bench.latency", "bench.memory", "bench.cluster"]
+MODULES = ["bench.classify", "bench.polling", "bench.latency", "bench.websub", "bench.memory", "bench.cluster"]
 
 
 def _machine() -> dict[str, object]:

@@ -21,6 +21,7 @@ from alerts.store.feeds import record_polls
 from alerts.store.tables import utcnow
 from crawler.download_handler import abort_downloads
 from crawler.poll_tracker import CrawlSummary, ProgressFunction
+from crawler.pushed import PushedFeed
 from crawler.reactor import start_reactor
 from crawler.settings import scrapy_settings
 from crawler.spiders.feed_spider import FeedSpider
@@ -51,14 +52,16 @@ async def run_crawl(
     *,
     progress: ProgressFunction | None = None,
     ingestor: Ingestor | None = None,
+    pushed: dict[str, PushedFeed] | None = None,
 ) -> CrawlSummary:
     """Crawl ``feeds`` once: poll each (fetch, parse, fetch new articles, ingest) and record its PollResult.
 
     Runs one fresh Crawler per source kind among ``feeds`` (the kind's spider, see :data:`SPIDERS`), side by
     side on the current loop (which must be the asyncio reactor's loop), and returns their counters added up.
     ``progress`` is called with each feed id as its poll is recorded; ``ingestor`` replaces the production one
-    (tests). Cancelling the call aborts in-flight downloads and returns within about
-    :data:`CANCEL_BOUND_SECONDS`; completed feeds stay recorded.
+    (tests); ``pushed`` holds WebSub bodies to parse instead of fetching those feeds. Cancelling the call
+    aborts in-flight downloads and returns within about :data:`CANCEL_BOUND_SECONDS`; completed feeds stay
+    recorded.
     """
     if not feeds:
         return CrawlSummary()
@@ -76,7 +79,7 @@ async def run_crawl(
     if not by_kind:
         return CrawlSummary(feeds=len(unknown), failed=len(unknown))
     crawlers = [(kind, runner.create_crawler(SPIDERS[kind])) for kind in by_kind]
-    arguments = {"settings": settings, "db": db, "progress": progress, "ingestor": ingestor}
+    arguments = {"settings": settings, "db": db, "progress": progress, "ingestor": ingestor, "pushed": pushed}
     tasks = [runner.crawl(crawler, feeds=by_kind[kind], **arguments) for kind, crawler in crawlers]
     _active.update(crawler for _, crawler in crawlers)
     try:

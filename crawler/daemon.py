@@ -9,11 +9,14 @@ import signal
 import socket
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from fastapi import FastAPI
 
 from alerts.api import create_app
+from alerts.api.routes_websub import install_push_sink
 from alerts.classify import get_classifier
 from alerts.delivery.worker import DeliveryWorker
 from alerts.models import FeedState
@@ -27,6 +30,7 @@ from crawler.cluster import ClusterMember, new_daemon_id
 from crawler.crawl_runner import run_crawl
 from crawler.parser_pool import parser_pool, shutdown_parser_pools
 from crawler.ticker import Ticker
+from crawler.websub import WebSubService
 
 log = logging.getLogger("aidwatch.daemon")
 #: Waiting for the database at start-up: first retry after this many seconds, doubling up to the cap.
@@ -150,6 +154,25 @@ async def wait_for_database(db: Database, ticker: Ticker, stop: asyncio.Event) -
     return True
 
 
+def _start_websub(
+    settings: Settings, db: Database, app: FastAPI, scheduler: AsyncIOScheduler, owner: str
+) -> WebSubService:
+    """WebSub push: the callback's sink, the push worker, and the subscription checks (first one at once)."""
+    websub = WebSubService(settings, db, owner)
+    install_push_sink(app, websub.queue.offer)
+    websub.start()
+    scheduler.add_job(
+        websub.manager.check,
+        IntervalTrigger(seconds=settings.websub.check_interval),
+        id="websub",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+        next_run_time=datetime.now(UTC),
+    )
+    return websub
+
+
 async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> int:
     """Run until SIGTERM/SIGINT; returns the process exit code. Raises :class:`StartupError` if it cannot start."""
     listener = bind_api_socket(settings.api.listen)
@@ -202,6 +225,7 @@ async def _serve(settings: Settings, listener: socket.socket, ready: asyncio.Eve
         misfire_grace_time=None,
     )
     app = create_app(settings, db, Readiness(db, scheduler, ticker, member), status=member.status)
+    websub = _start_websub(settings, db, app, scheduler, ticker.owner) if settings.websub.enabled else None
     server = api_server(settings, app)
     scheduler.start()
     server_task = asyncio.create_task(server.serve(sockets=[listener]), name="api")
@@ -213,6 +237,8 @@ async def _serve(settings: Settings, listener: socket.socket, ready: asyncio.Eve
     if server_task.done():
         scheduler.shutdown(wait=False)
         await ticker.stop(timeout=1)
+        if websub is not None:
+            await websub.stop(timeout=1)
         exc = server_task.exception()
         log.error("API server failed to start on %s: %s", settings.api.listen, exc)
         return 1
@@ -233,6 +259,7 @@ async def _serve(settings: Settings, listener: socket.socket, ready: asyncio.Eve
     # fit in 10 s, so the crawl bound is capped at 6 s (plus ~1.5 s to abort downloads).
     await asyncio.gather(
         ticker.stop(timeout=min(settings.crawler.crawl_stop_timeout, 6.0)),
+        websub.stop(timeout=min(settings.crawler.crawl_stop_timeout, 6.0)) if websub else asyncio.sleep(0),
         asyncio.wait({server_task, worker_task}, timeout=4),
     )
     for task in (server_task, worker_task):

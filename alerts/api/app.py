@@ -19,6 +19,7 @@ from alerts.api import (
     routes_incidents,
     routes_links,
     routes_subscriptions,
+    routes_websub,
 )
 from alerts.api.context import ApiContext
 from alerts.api.errors import ApiError, error_response, install_error_handlers
@@ -30,21 +31,27 @@ from alerts.store.engine import Database
 
 
 class BodyLimit:
-    """Answers 413 for bodies over ``max_bytes``: by Content-Length up front, or while streaming."""
+    """Answers 413 for bodies over ``max_bytes``: by Content-Length up front, or while streaming.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    ``path_limits`` maps path prefixes to their own limit (WebSub pushes carry whole feeds).
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, path_limits: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = path_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry point."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = str(scope.get("path", ""))
+        max_bytes = next((v for k, v in self.path_limits.items() if path.startswith(k)), self.max_bytes)
         length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+        if length is not None and (not length.isdigit() or int(length) > max_bytes):
             if length.isdigit():
-                answer = error_response(413, "body_too_large", f"the body must be at most {self.max_bytes} bytes")
+                answer = error_response(413, "body_too_large", f"the body must be at most {max_bytes} bytes")
             else:
                 answer = error_response(400, "bad_request", "bad length")
             await answer(scope, receive, send)
@@ -56,9 +63,9 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > max_bytes:
                     # An HTTPException subclass: FastAPI re-raises it from body parsing untouched.
-                    raise ApiError(413, "body_too_large", f"the body must be at most {self.max_bytes} bytes")
+                    raise ApiError(413, "body_too_large", f"the body must be at most {max_bytes} bytes")
             return message
 
         await self.app(scope, limited, send)
@@ -100,6 +107,7 @@ def create_app(
     app.include_router(routes_incidents.router)
     app.include_router(routes_feedback.form_router)
     app.include_router(routes_feedback.admin_router)
+    app.include_router(routes_websub.router)
 
     @app.get("/healthz", response_model=Health, tags=["ops"], summary="Liveness")
     def healthz() -> Health:
@@ -144,5 +152,9 @@ def create_app(
         """Prometheus text exposition of the daemon's registry."""
         return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
-    app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.api.max_body_bytes,
+        path_limits={"/websub/": max(settings.api.max_body_bytes, settings.crawler.max_body_bytes)},
+    )
     return app

@@ -305,3 +305,32 @@ class DaemonRow(Base):
     deliveries: Mapped[int] = mapped_column(Integer, default=0)  # delivery attempts since it started
 
     __table_args__ = (Index("ix_daemons_seen_at", "seen_at"),)
+
+
+class WebSubSubscriptionRow(Base):
+    """A feed's WebSub subscription at a hub: its callback token, secret, state and lease.
+
+    ``status``: ``pending`` (asked, the hub has not verified yet), ``active`` (verified, lease running),
+    ``failed`` (the hub refused, failed or the lease lapsed: the feed is polled; retried at ``retry_at``),
+    ``no_hub`` (the feed names no hub; discovery is tried again at ``retry_at``).
+    """
+
+    __tablename__ = "websub_subscriptions"
+
+    feed_id: Mapped[str] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True)
+    # The unguessable part of the callback URL: it names the subscription to the hub.
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    hub_url: Mapped[str | None] = mapped_column(Text)
+    topic_url: Mapped[str | None] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    pending_mode: Mapped[str | None] = mapped_column(String(16))  # "subscribe" while a request awaits verification
+    requested_at: Mapped[datetime | None]
+    verified_at: Mapped[datetime | None]
+    lease_expires_at: Mapped[datetime | None]
+    retry_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    pushes: Mapped[int] = mapped_column(Integer, default=0)
+    last_push_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_websub_status_retry", "status", "retry_at"),)

@@ -35,6 +35,7 @@ from crawler.fetchpolicy import FetchRefused
 from crawler.middlewares import FEED_META, RETRY_AFTER_META
 from crawler.parser_pool import parser_pool
 from crawler.poll_tracker import PollTracker, ProgressFunction
+from crawler.pushed import PushedFeed, pushed_response
 from crawler.settings import crawler_overrides
 from crawler.standalone import standalone_arguments, standalone_settings
 
@@ -67,10 +68,12 @@ class FeedSpider(scrapy.Spider):
         db: Database,
         progress: ProgressFunction | None = None,
         ingestor: Ingestor | None = None,
+        pushed: dict[str, PushedFeed] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.feeds = list(feeds)
+        self.pushed = pushed or {}  # feed id -> a body a WebSub hub pushed: parsed instead of fetched
         self.aidwatch = settings
         self.db = db
         self.ingestor = ingestor  # None: the pipeline builds the production one
@@ -95,9 +98,14 @@ class FeedSpider(scrapy.Spider):
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
 
-    async def start(self) -> AsyncIterator[Request]:
+    async def start(self) -> AsyncIterator[Request | Article]:
         """One request per feed; a feed with an unusable URL is recorded as failed at once."""
         for feed in self.feeds:
+            if feed.id in self.pushed:  # WebSub: the body is here already; the rest is as for a poll
+                meta = {FEED_META: feed, KIND_META: "feed"}
+                async for output in self.parse_feed_response(pushed_response(feed, self.pushed[feed.id], meta)):
+                    yield output
+                continue
             if urlsplit(feed.url).scheme not in ("http", "https"):
                 self._feed_failed(feed, f"unsupported URL (only http and https): {feed.url[:200]}")
                 continue
