@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from alerts.api.context import ApiContext, get_context
-from alerts.api.errors import ERROR_RESPONSES, ApiError
+from alerts.api.errors import ERROR_RESPONSES, ApiError, ErrorBody
 from alerts.api.schemas import (
     FORMAT_WEBHOOKS_ONLY,
     DeliveryList,
@@ -42,6 +42,10 @@ from alerts.subscriptions import Filters, recipient_key
 #: Rate-limit buckets: per client address (creation, resend) and per subscription (rotations).
 CLIENT_BUCKET = "client"
 SUBSCRIPTION_BUCKET = "subscription"
+#: Routes that count a rate limit answer 503 when the limit's store (Redis) cannot be reached.
+LIMITED: dict[int | str, dict[str, Any]] = {
+    503: {"model": ErrorBody, "description": "the rate-limit store (Redis) cannot be reached"}
+}
 RESEND_ANSWER = "if this subscription is waiting for confirmation, its confirmation email is on its way"
 
 router = APIRouter(prefix="/api/v1/subscriptions", tags=["subscriptions"], responses=ERROR_RESPONSES)
@@ -66,7 +70,9 @@ def _authorized(ctx: ApiContext, request: Request, subscription_id: str) -> Subs
     return view
 
 
-@router.post("", status_code=201, response_model=SubscriptionCreated, summary="Create a subscription")
+@router.post(
+    "", status_code=201, response_model=SubscriptionCreated, summary="Create a subscription", responses=LIMITED
+)
 def create_subscription(body: SubscriptionIn, request: Request, ctx: Ctx) -> SubscriptionCreated:
     """Email subscriptions start ``pending_confirmation`` (a confirmation email is queued, at most
     ``api.confirmations_per_hour`` per address); webhooks start active."""
@@ -194,7 +200,10 @@ def _limit_actions(ctx: ApiContext, subscription_id: str) -> None:
 
 
 @router.post(
-    "/{subscription_id}/rotate-secret", response_model=SecretRotated, summary="Rotate the webhook signing secret"
+    "/{subscription_id}/rotate-secret",
+    response_model=SecretRotated,
+    summary="Rotate the webhook signing secret",
+    responses=LIMITED,
 )
 def rotate_secret(subscription_id: str, request: Request, ctx: Ctx) -> SecretRotated:
     """A new signing secret, shown once. Deliveries carry signatures by the old and the new secret until
@@ -211,7 +220,9 @@ def rotate_secret(subscription_id: str, request: Request, ctx: Ctx) -> SecretRot
     return SecretRotated(id=subscription_id, signing_secret=secret, previous_secret_valid_until=until)
 
 
-@router.post("/{subscription_id}/rotate-token", response_model=TokenRotated, summary="Rotate the manage token")
+@router.post(
+    "/{subscription_id}/rotate-token", response_model=TokenRotated, summary="Rotate the manage token", responses=LIMITED
+)
 def rotate_token(subscription_id: str, request: Request, ctx: Ctx) -> TokenRotated:
     """A new manage token, shown once; the old one stops working at once."""
     view = _authorized(ctx, request, subscription_id)
@@ -227,6 +238,7 @@ def rotate_token(subscription_id: str, request: Request, ctx: Ctx) -> TokenRotat
     status_code=202,
     response_model=ResendAccepted,
     summary="Send the confirmation email again",
+    responses=LIMITED,
 )
 def resend_confirmation(subscription_id: str, request: Request, ctx: Ctx) -> ResendAccepted:
     """Queues the confirmation email of a pending email subscription again. No token needed; the answer
