@@ -34,7 +34,6 @@ class HeldCommit:
     def __init__(self, db: Database) -> None:
         self.reached = threading.Event()
         self.release = threading.Event()
-        self._db = db
         event.listen(db.sessions, "before_commit", self._hold)
 
     def _hold(self, _session: Session) -> None:
@@ -71,7 +70,11 @@ def waiting_on_lock(observer: Database, pid: int) -> bool:
 
 
 def wait_until(condition: Callable[[], bool], what: str) -> None:
-    """Re-check ``condition`` until it holds (each check is a round trip to the server), or fail naming ``what``."""
+    """Re-check ``condition`` until it holds, or fail naming ``what``.
+
+    For states only the server can tell (a backend waiting on a lock): there is no event to wait on, so the
+    condition is asked again every 50 ms. Nothing is asserted about how long it takes.
+    """
     done = threading.Event()
     for _ in range(int(WAIT * 20)):
         if condition():
