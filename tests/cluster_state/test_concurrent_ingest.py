@@ -9,6 +9,7 @@ fail. The second test lets several pairs of reports race through a barrier.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -35,30 +36,36 @@ from tests.cluster_state.racing import (
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 
-def report(outlet: str, day: date) -> Article:
-    """One outlet's report (own words) of the attack on ``day``."""
+#: Where the attacks happen: place -> (country, lat, lon).
+PLACES = {"Gao": ("ML", 16.27, -0.04), "Niamey": ("NE", 13.51, 2.11)}
+
+
+def report(outlet: str, day: date, place: str = "Gao") -> Article:
+    """One outlet's report (own words) of the attack at ``place`` on ``day``."""
     return Article(
         feed_id=outlet,
-        url=f"https://{outlet}.example/{day.isoformat()}/clinic",
-        entry_key=f"{outlet}-{day.isoformat()}",
-        title=f"Clinic shelled near Gao ({outlet})",
-        text="Shelling hit a health clinic near Gao; two nurses were hurt.",
+        url=f"https://{outlet}.example/{day.isoformat()}/{place.lower()}-clinic",
+        entry_key=f"{outlet}-{day.isoformat()}-{place}",
+        title=f"Clinic shelled near {place} ({outlet})",
+        text=f"Shelling hit a health clinic near {place}; two nurses were hurt.",
         published=datetime.combine(day, datetime.min.time(), tzinfo=UTC),
     )
 
 
 def verdict_for(article: Article) -> Verdict:
-    """What the classifier would code for every report: one attack in Mali on the report's day."""
+    """What the classifier would code for every report: one attack at the place its title names, that day."""
     assert article.published is not None
+    place = next(name for name in PLACES if name in article.title)
+    country, lat, lon = PLACES[place]
     return Verdict(
         is_attack=True,
         score=0.9,
         categories=["health"],
         event_types=["shelling"],
-        country="ML",
-        location="Gao",
-        lat=16.27,
-        lon=-0.04,
+        country=country,
+        location=place,
+        lat=lat,
+        lon=lon,
         injured=2,
         occurred_on=article.published.date(),
         evidence=[article.text],
@@ -147,3 +154,33 @@ def test_racing_reports_of_each_attack_make_one_incident(outlets: Database) -> N
             assert sorted(str(o.incident_event) for o in outcomes).count("incident.created") == 1
     assert count(outlets, IncidentRow) == rounds
     assert count(outlets, ArticleRow) == 2 * rounds
+
+
+def test_batches_over_two_countries_in_opposite_orders_neither_deadlock_nor_split(
+    outlets: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Each daemon's batch holds both attacks, in opposite orders: the country locks are taken sorted, so
+    # neither waits for the other in a cycle (a deadlock would fail the batch and show in the log).
+    day = date(2026, 11, 28)
+    gate = threading.Barrier(2)
+    with second_daemon(outlets) as other:
+        batches = [
+            (outlets, [report("a", day, "Gao"), report("a", day, "Niamey")]),
+            (other, [report("b", day, "Niamey"), report("b", day, "Gao")]),
+        ]
+        racers = [
+            Racer(functools.partial(Ingestor(db, classifier(gate), clock=lambda: NOW).ingest_many, articles))
+            for db, articles in batches
+        ]
+        for racer in racers:
+            racer.start()
+        results = [racer.outcome() for racer in racers]
+    outcomes = [o for batch in results for o in batch]
+    assert all(isinstance(o, IngestOutcome) for o in outcomes), outcomes
+    assert "one by one" not in caplog.text
+    by_place: dict[int | None, int] = {}
+    for outcome in outcomes:
+        assert isinstance(outcome, IngestOutcome)
+        by_place[outcome.incident_id] = by_place.get(outcome.incident_id, 0) + 1
+    assert sorted(by_place.values()) == [2, 2]  # two incidents, each with both outlets' reports
+    assert count(outlets, IncidentRow) == 2
