@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -29,8 +31,10 @@ Classifier = Callable[[str, str, str | None, datetime | None], Verdict]
 
 log = logging.getLogger(__name__)
 
-# Two reports of one attack arriving together (from any crawl in this process) must not both create
-# an incident; several processes on PostgreSQL are serialised by an advisory lock instead.
+# Two reports of one attack arriving together (from any crawl in this process) must not both create an
+# incident. On SQLite this process lock does it (one daemon per file). On PostgreSQL the advisory lock per
+# country (``lock_countries``) serialises the merges of every thread of every daemon, so threads there do
+# not take this lock and merges in different countries run side by side.
 _MERGE_LOCK = threading.Lock()
 
 
@@ -78,7 +82,7 @@ class Ingestor:
 
     def store(self, article: Article, verdict: Verdict) -> IngestOutcome:
         """Store an already classified ``article`` in its own transaction."""
-        with _MERGE_LOCK, self.db.transaction() as tx:
+        with self._merge_guard(), self.db.transaction() as tx:
             return self._store_batch(tx, [(article, verdict)])[0]
 
     def ingest_many(self, articles: Sequence[Article]) -> list[IngestOutcome | Exception]:
@@ -97,7 +101,7 @@ class Ingestor:
         ready = [(a, v) for a, v in zip(articles, verdicts, strict=True) if isinstance(v, Verdict)]
         results: list[IngestOutcome | Exception]
         try:
-            with _MERGE_LOCK, self.db.transaction() as tx:
+            with self._merge_guard(), self.db.transaction() as tx:
                 results = list(self._store_batch(tx, ready))
         except Exception:
             if len(ready) > 1:
@@ -105,6 +109,10 @@ class Ingestor:
             results = [self._store_alone(a, v) for a, v in ready]
         stored = iter(results)
         return [next(stored) if isinstance(v, Verdict) else v for v in verdicts]
+
+    def _merge_guard(self) -> AbstractContextManager[object]:
+        """The process-wide merge lock on SQLite; nothing on PostgreSQL, where the advisory locks serve."""
+        return _MERGE_LOCK if self.db.is_sqlite else contextlib.nullcontext()
 
     def _classify(self, article: Article) -> Verdict:
         verdict = self.classifier(article.title, article.text, article.language, article.published)

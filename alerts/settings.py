@@ -111,6 +111,14 @@ class ApiSettings(_Section):
     trusted_proxies: Annotated[tuple[str, ...], BeforeValidator(_addresses)] = ()
     # A connection must deliver a complete request head within this, or it is closed (slowloris).
     header_timeout: Annotated[float, _duration(0.1 * SECOND, 5 * MINUTE)] = 10.0
+    # Where the per-client and per-subscription limits are counted: "database" (shared by every daemon on
+    # it) or "redis" (``redis_url``). The per-recipient confirmation limit always lives in the database.
+    rate_limit_backend: Literal["database", "redis"] = "database"
+    redis_url: str = Field(default="", validate_default=True)
+    # Secret and token rotations and confirmation resends one subscription may ask for per hour.
+    subscription_actions_per_hour: int = Field(default=10, ge=1, le=1_000_000)
+    # How long a replaced webhook signing secret keeps signing next to the new one.
+    secret_overlap: Annotated[float, _duration(1 * SECOND, 30 * DAY)] = 24 * HOUR
 
     @field_validator("listen")
     @classmethod
@@ -132,6 +140,15 @@ class ApiSettings(_Section):
             except ValueError:
                 raise ValueError(f"{value!r} is not an IP address or network such as '10.0.0.0/8'") from None
         return tuple(out)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str, info: ValidationInfo) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("expected a redis://, rediss:// or unix:// URL, e.g. 'redis://127.0.0.1:6379/0'")
+        if not value and info.data.get("rate_limit_backend") == "redis":
+            raise ValueError("rate_limit_backend = 'redis' needs redis_url, e.g. 'redis://127.0.0.1:6379/0'")
+        return value
 
     @field_validator("public_url")
     @classmethod

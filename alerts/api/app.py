@@ -24,7 +24,7 @@ from alerts.api import (
 from alerts.api.context import ApiContext
 from alerts.api.errors import ApiError, error_response, install_error_handlers
 from alerts.api.schemas import DaemonStatus, Health, Readiness
-from alerts.api.security import RateLimiter
+from alerts.api.security import make_rate_limits
 from alerts.settings import Settings
 from alerts.store import utcnow
 from alerts.store.engine import Database
@@ -91,11 +91,12 @@ def create_app(
         docs_url="/docs",
         redoc_url=None,
     )
+    clock = clock or utcnow
     app.state.context = ApiContext(
         settings=settings,
         db=db,
-        limiter=RateLimiter(settings.api.subscriptions_per_hour),
-        clock=clock or utcnow,
+        limits=make_rate_limits(settings.api, db, clock),
+        clock=clock,
         readiness=readiness,
     )
     install_error_handlers(app)

@@ -1,4 +1,4 @@
-"""What every route needs: settings, database, clock and the rate limiter (kept on ``app.state``)."""
+"""What every route needs: settings, database, clock and the rate limits (kept on ``app.state``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 
 from fastapi import Request
 
-from alerts.api.security import RateLimiter
+from alerts.api.security import RateLimits
 from alerts.settings import Settings
 from alerts.store.engine import Database
 
@@ -19,7 +19,7 @@ class ApiContext:
 
     settings: Settings
     db: Database
-    limiter: RateLimiter
+    limits: RateLimits
     clock: Callable[[], datetime]
     readiness: Callable[[], dict[str, bool]] | None = None
 

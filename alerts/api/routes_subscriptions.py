@@ -1,26 +1,33 @@
-"""Subscriptions: create, read, change, delete, delivery log (manage token or admin token)."""
+"""Subscriptions: create, read, change, delete, delivery log, secret and token rotation (manage token or
+admin token), and the resend of a confirmation email."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from alerts.api.context import ApiContext, get_context
-from alerts.api.errors import ERROR_RESPONSES, ApiError
+from alerts.api.errors import ERROR_RESPONSES, ApiError, ErrorBody
 from alerts.api.schemas import (
     FORMAT_WEBHOOKS_ONLY,
     DeliveryList,
     DeliveryOut,
+    ResendAccepted,
+    SecretRotated,
     SubscriptionCreated,
     SubscriptionIn,
     SubscriptionOut,
     SubscriptionPatch,
+    TokenRotated,
 )
 from alerts.api.security import (
     client_address,
+    enforce,
     hash_token,
     new_manage_token,
     new_signing_secret,
@@ -31,6 +38,15 @@ from alerts.netpolicy import UnsafeTarget, check_target
 from alerts.store import subscriptions as store
 from alerts.store.subscriptions import ConfirmationLimitReached, SubscriptionView
 from alerts.subscriptions import Filters, recipient_key
+
+#: Rate-limit buckets: per client address (creation, resend) and per subscription (rotations).
+CLIENT_BUCKET = "client"
+SUBSCRIPTION_BUCKET = "subscription"
+#: Routes that count a rate limit answer 503 when the limit's store (Redis) cannot be reached.
+LIMITED: dict[int | str, dict[str, Any]] = {
+    503: {"model": ErrorBody, "description": "the rate-limit store (Redis) cannot be reached"}
+}
+RESEND_ANSWER = "if this subscription is waiting for confirmation, its confirmation email is on its way"
 
 router = APIRouter(prefix="/api/v1/subscriptions", tags=["subscriptions"], responses=ERROR_RESPONSES)
 Ctx = Annotated[ApiContext, Depends(get_context)]
@@ -54,19 +70,14 @@ def _authorized(ctx: ApiContext, request: Request, subscription_id: str) -> Subs
     return view
 
 
-@router.post("", status_code=201, response_model=SubscriptionCreated, summary="Create a subscription")
+@router.post(
+    "", status_code=201, response_model=SubscriptionCreated, summary="Create a subscription", responses=LIMITED
+)
 def create_subscription(body: SubscriptionIn, request: Request, ctx: Ctx) -> SubscriptionCreated:
     """Email subscriptions start ``pending_confirmation`` (a confirmation email is queued, at most
     ``api.confirmations_per_hour`` per address); webhooks start active."""
     address = client_address(request)
-    wait = ctx.limiter.hit(address)
-    if wait is not None:
-        raise ApiError(
-            429,
-            "rate_limited",
-            f"too many subscriptions from this address; try again in {int(wait)} s",
-            headers={"Retry-After": str(int(wait))},
-        )
+    enforce(ctx.limits, CLIENT_BUCKET, address, ctx.settings.api.subscriptions_per_hour, "requests from this address")
     if body.channel == "webhook":
         try:
             check_target(body.target, ctx.settings.delivery.allow_private_networks)
@@ -180,3 +191,76 @@ def deliveries(
         deliveries=[DeliveryOut(**asdict(row)) for row in rows],
         pending=store.count_pending(ctx.db, subscription_id),
     )
+
+
+def _limit_actions(ctx: ApiContext, subscription_id: str) -> None:
+    """Count one rotation against the subscription's hourly budget (429 over it)."""
+    limit = ctx.settings.api.subscription_actions_per_hour
+    enforce(ctx.limits, SUBSCRIPTION_BUCKET, subscription_id, limit, "rotations for this subscription")
+
+
+@router.post(
+    "/{subscription_id}/rotate-secret",
+    response_model=SecretRotated,
+    summary="Rotate the webhook signing secret",
+    responses=LIMITED,
+)
+def rotate_secret(subscription_id: str, request: Request, ctx: Ctx) -> SecretRotated:
+    """A new signing secret, shown once. Deliveries carry signatures by the old and the new secret until
+    ``previous_secret_valid_until`` (``api.secret_overlap`` from now), then by the new one only."""
+    view = _authorized(ctx, request, subscription_id)
+    if view.channel != "webhook":
+        raise ApiError(409, "conflict", "only webhook subscriptions have a signing secret to rotate")
+    _limit_actions(ctx, subscription_id)
+    secret = new_signing_secret()
+    overlap = timedelta(seconds=ctx.settings.api.secret_overlap)
+    until = store.rotate_signing_secret(ctx.db, subscription_id, secret, ctx.clock(), overlap)
+    if until is None:  # deleted meanwhile
+        raise ApiError(404, "not_found", "no such subscription")
+    return SecretRotated(id=subscription_id, signing_secret=secret, previous_secret_valid_until=until)
+
+
+@router.post(
+    "/{subscription_id}/rotate-token", response_model=TokenRotated, summary="Rotate the manage token", responses=LIMITED
+)
+def rotate_token(subscription_id: str, request: Request, ctx: Ctx) -> TokenRotated:
+    """A new manage token, shown once; the old one stops working at once."""
+    view = _authorized(ctx, request, subscription_id)
+    _limit_actions(ctx, subscription_id)
+    token = new_manage_token()
+    if not store.replace_manage_token(ctx.db, subscription_id, view.manage_token_hash, hash_token(token)):
+        raise ApiError(409, "conflict", "the subscription or its token changed meanwhile; read it again")
+    return TokenRotated(id=subscription_id, manage_token=token)
+
+
+@router.post(
+    "/{subscription_id}/resend-confirmation",
+    status_code=202,
+    response_model=ResendAccepted,
+    summary="Send the confirmation email again",
+    responses=LIMITED,
+)
+def resend_confirmation(subscription_id: str, request: Request, ctx: Ctx) -> ResendAccepted:
+    """Queues the confirmation email of a pending email subscription again. No token needed; the answer
+    is the same whether or not the subscription exists or waits, so it reveals nothing about an address.
+    Counted against the client address's limit (429) and, silently, the recipient's hourly confirmations."""
+    enforce(
+        ctx.limits,
+        CLIENT_BUCKET,
+        client_address(request),
+        ctx.settings.api.subscriptions_per_hour,
+        "requests from this address",
+    )
+    view = store.get_subscription(ctx.db, subscription_id)
+    if view is not None and view.channel == "email" and view.status == "pending_confirmation":
+        # Over the recipient's limit nothing is queued, and the answer stays the same: a 429 here would
+        # tell whoever asks that this address waits for a confirmation.
+        with contextlib.suppress(ConfirmationLimitReached):
+            store.resend_confirmation(
+                ctx.db,
+                subscription_id,
+                recipient_key(view.target),
+                ctx.clock(),
+                ctx.settings.api.confirmations_per_hour,
+            )
+    return ResendAccepted(message=RESEND_ANSWER)

@@ -194,6 +194,30 @@ class SubscriptionCreated(_Out):
     signing_secret: str = Field(description="webhook signing key (whsec_ + base64); shown only now")
 
 
+class SecretRotated(_Out):
+    """200 answer of a signing-secret rotation: the new secret is shown this once."""
+
+    id: str = Field(description="subscription id")
+    signing_secret: str = Field(description="the new webhook signing key (whsec_ + base64); shown only now")
+    previous_secret_valid_until: datetime = Field(
+        description="until then deliveries are signed with the old secret as well as the new one"
+    )
+
+
+class TokenRotated(_Out):
+    """200 answer of a manage-token rotation: the new token is shown this once; the old one no longer works."""
+
+    id: str = Field(description="subscription id")
+    manage_token: str = Field(description="the new Bearer token to read, change or delete it; shown only now")
+
+
+class ResendAccepted(_Out):
+    """202 answer of a confirmation resend: the same whether or not the subscription exists or waits."""
+
+    status: Literal["accepted"] = "accepted"
+    message: str = Field(description="what happens next")
+
+
 class FiltersOut(_Out):
     """What the subscription is alerted about; an empty list or null matches everything."""
 

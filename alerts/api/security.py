@@ -1,19 +1,27 @@
-"""Tokens, authorization and the per-address rate limit on subscription creation."""
+"""Tokens, authorization and the API's rate limits (counted in the database or in Redis)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import math
 import secrets
-import threading
 import time
-from collections import OrderedDict, deque
 from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from fastapi import Request
+from limits import RateLimitItemPerHour
+from limits.errors import StorageError
+from limits.storage import RedisStorage
+from limits.strategies import MovingWindowRateLimiter
 
 from alerts.api.errors import ApiError
+from alerts.settings import ApiSettings
+from alerts.store import rate_limits
+from alerts.store.engine import Database
 
 TOKEN_PREFIX = "awm_"
 
@@ -78,34 +86,67 @@ def require_manage(request: Request, admin_token: str, token_hash: str) -> None:
         raise ApiError(403, "forbidden", "invalid token for this subscription")
 
 
-class RateLimiter:
-    """Sliding one-hour window per client address, in memory (bounded number of addresses).
+#: The window every API rate limit counts over.
+RATE_WINDOW = timedelta(hours=1)
 
-    Every creation attempt counts, valid or not, so a client cannot use the API to mail-bomb an address
-    with confirmation requests.
-    """
 
-    def __init__(self, per_hour: int, clock: Callable[[], float] = time.monotonic, max_clients: int = 10000) -> None:
-        self.per_hour = per_hour
+class RateLimits(Protocol):
+    """Where the API's rate limits are counted: shared by every daemon (database or Redis), never in memory."""
+
+    def hit(self, bucket: str, key: str, limit: int) -> float | None:
+        """Count one request of ``key`` against ``bucket``: None when allowed, else seconds until one would be."""
+        ...
+
+
+class DatabaseRateLimits:
+    """Counts in the database (``alerts.store.rate_limits``): one limit for every daemon sharing it."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
+        self.db = db
         self.clock = clock
-        self.max_clients = max_clients
-        self._hits: OrderedDict[str, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()  # sync endpoints run in a thread pool
 
-    def hit(self, key: str) -> float | None:
-        """Count one request; None when allowed, else seconds until the next one would be."""
-        now = self.clock()
-        with self._lock:
-            hits = self._hits.pop(key, None) or deque()
-            while hits and hits[0] <= now - 3600:
-                hits.popleft()
-            self._hits[key] = hits
-            if len(self._hits) > self.max_clients:
-                self._hits.popitem(last=False)
-            if len(hits) >= self.per_hour:
-                return max(1.0, hits[0] + 3600 - now)
-            hits.append(now)
-            return None
+    def hit(self, bucket: str, key: str, limit: int) -> float | None:
+        """Count one request (sliding one-hour window); refused requests are not counted."""
+        return rate_limits.hit(self.db, bucket, key, limit, RATE_WINDOW, self.clock())
+
+
+class RedisRateLimits:
+    """Counts in Redis with the ``limits`` library's moving window: one limit for every daemon using it."""
+
+    def __init__(self, url: str, prefix: str = "aidwatch") -> None:
+        self._limiter = MovingWindowRateLimiter(RedisStorage(url, key_prefix=prefix, wrap_exceptions=True))
+
+    def hit(self, bucket: str, key: str, limit: int) -> float | None:
+        """Count one request (moving one-hour window); refused requests are not counted."""
+        item = RateLimitItemPerHour(limit)
+        try:
+            if self._limiter.hit(item, bucket, key):
+                return None
+            stats = self._limiter.get_window_stats(item, bucket, key)
+        except StorageError as exc:
+            raise ApiError(503, "unavailable", "the rate-limit store (Redis) cannot be reached; try again") from exc
+        return max(1.0, stats.reset_time - time.time())
+
+
+def make_rate_limits(settings: ApiSettings, db: Database, clock: Callable[[], datetime]) -> RateLimits:
+    """The rate-limit store ``api.rate_limit_backend`` names."""
+    if settings.rate_limit_backend == "redis":
+        return RedisRateLimits(settings.redis_url)
+    return DatabaseRateLimits(db, clock)
+
+
+def enforce(limits: RateLimits, bucket: str, key: str, limit: int, what: str, field: str | None = None) -> None:
+    """Count one request; over the limit, raise 429 ``rate_limited`` with Retry-After, naming ``what``."""
+    wait = limits.hit(bucket, key, limit)
+    if wait is not None:
+        seconds = math.ceil(wait)
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"too many {what}; try again in {seconds} s",
+            field,
+            headers={"Retry-After": str(seconds)},
+        )
 
 
 def client_address(request: Request) -> str:

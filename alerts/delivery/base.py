@@ -23,6 +23,7 @@ class Message:
     rendered: Rendered
     signing_secret: str = ""
     unsubscribe_url: str | None = None
+    previous_signing_secret: str | None = None  # also signs while a rotation's overlap lasts
 
 
 @dataclass(frozen=True, slots=True)

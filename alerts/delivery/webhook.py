@@ -40,6 +40,15 @@ def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
+def signature_header(secrets: list[str], message_id: str, timestamp: int, body: bytes) -> str:
+    """The ``webhook-signature`` value for several secrets: their signatures, space-separated.
+
+    Standard Webhooks receivers accept a request when any one signature verifies, so during a secret
+    rotation's overlap a receiver holding either the old or the new secret accepts the delivery.
+    """
+    return " ".join(sign(secret, message_id, timestamp, body) for secret in secrets)
+
+
 def pin_to_address(url: str, address: str) -> tuple[str, str, str]:
     """``url`` rewritten to connect to the checked ``address``: (pinned URL, Host header, TLS server name).
 
@@ -91,7 +100,7 @@ class WebhookChannel:
             "user-agent": USER_AGENT,
             "webhook-id": message.message_id,
             "webhook-timestamp": str(timestamp),
-            "webhook-signature": sign(message.signing_secret, message.message_id, timestamp, body),
+            "webhook-signature": signature_header(_secrets(message), message.message_id, timestamp, body),
         }
         if host_header:
             headers["host"] = host_header
@@ -110,3 +119,9 @@ class WebhookChannel:
         if code == 410:
             return SendResult("gone", response_code=code, error="410 Gone: the receiver asked to stop")
         return SendResult("retry", response_code=code, error=f"HTTP {code}", retry_after=retry_after)
+
+
+def _secrets(message: Message) -> list[str]:
+    """The current signing secret first, then the replaced one while its overlap lasts."""
+    previous = message.previous_signing_secret
+    return [message.signing_secret, *([previous] if previous and previous != message.signing_secret else [])]

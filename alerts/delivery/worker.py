@@ -197,6 +197,7 @@ class DeliveryWorker:
             rendered=rendered,
             signing_secret=item.signing_secret,
             unsubscribe_url=footer_link,
+            previous_signing_secret=item.previous_signing_secret,
         )
 
     async def _send(self, item: ClaimedMessage) -> SendResult:

@@ -97,11 +97,18 @@ class ClaimedMessage:
     format: str
     signing_secret: str
     subscription_name: str | None
+    # The secret a rotation replaced, while its overlap lasts: webhooks are signed with both.
+    previous_signing_secret: str | None = None
 
 
 def _sendable(kind: str, status: str) -> bool:
     # A confirmation goes only to an address still waiting for it; alerts only to active subscriptions.
     return status == "pending_confirmation" if kind == KIND_CONFIRMATION else status == "active"
+
+
+def _previous_secret(sub: SubscriptionRow, now: datetime) -> str | None:
+    until = sub.previous_secret_until
+    return sub.previous_signing_secret if until is not None and until > now else None
 
 
 def claim_due(db: Database, worker_id: str, now: datetime, limit: int, lease: timedelta) -> list[ClaimedMessage]:
@@ -161,6 +168,7 @@ def claim_due(db: Database, worker_id: str, now: datetime, limit: int, lease: ti
                     format=sub.format,
                     signing_secret=sub.signing_secret,
                     subscription_name=sub.name,
+                    previous_signing_secret=_previous_secret(sub, now),
                 )
             )
         return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -135,6 +136,65 @@ def create_subscription(
                 [{"subscription_id": row.id, "kind": KIND_CONFIRMATION, "dedupe_key": f"confirmation:{row.id}"}],
             )
         return _view(row)
+
+
+def resend_confirmation(
+    db: Database, subscription_id: str, recipient_key: str, now: datetime, confirmations_per_hour: int
+) -> bool:
+    """Queue the confirmation email of a pending email subscription again; True when one was queued.
+
+    Counts against the address's confirmation limit exactly like creation (``ConfirmationLimitReached``
+    when over it, nothing written). False when the subscription is gone or no longer pending.
+    """
+    with db.session() as session:
+        row = session.get(SubscriptionRow, subscription_id)
+        if row is None or row.channel != "email" or row.status != "pending_confirmation":
+            return False
+        _reserve_confirmation(session, recipient_key, now, confirmations_per_hour)
+        insert_outbox_rows(
+            session,
+            [
+                {
+                    "subscription_id": row.id,
+                    "kind": KIND_CONFIRMATION,
+                    # Each resend is its own message; the first one's key stays ``confirmation:<id>``.
+                    "dedupe_key": f"confirmation:{row.id}:{secrets.token_hex(8)}",
+                }
+            ],
+        )
+        return True
+
+
+def rotate_signing_secret(
+    db: Database, subscription_id: str, new_secret: str, now: datetime, overlap: timedelta
+) -> datetime | None:
+    """Make ``new_secret`` the subscription's signing secret; the replaced one keeps signing until the
+    returned time. None when the subscription does not exist.
+
+    Only one secret is kept besides the current one: rotating again within the overlap drops the oldest.
+    """
+    with db.session() as session:
+        row = session.get(SubscriptionRow, subscription_id, with_for_update=True)
+        if row is None:
+            return None
+        until = now + overlap
+        row.previous_signing_secret, row.previous_secret_until = row.signing_secret, until
+        row.signing_secret = new_secret
+        return until
+
+
+def replace_manage_token(db: Database, subscription_id: str, current_hash: str, new_hash: str) -> bool:
+    """Swap the manage token's hash from ``current_hash`` to ``new_hash``: the old token stops working at once.
+
+    False when the subscription is gone or its token changed meanwhile (a concurrent rotation won).
+    """
+    with db.session() as session:
+        result = session.execute(
+            update(SubscriptionRow)
+            .where(SubscriptionRow.id == subscription_id, SubscriptionRow.manage_token_hash == current_hash)
+            .values(manage_token_hash=new_hash)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def get_subscription(db: Database, subscription_id: str) -> SubscriptionView | None:

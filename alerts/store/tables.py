@@ -172,6 +172,9 @@ class SubscriptionRow(Base):
     status_reason: Mapped[str | None] = mapped_column(Text)
     manage_token_hash: Mapped[str] = mapped_column(String(128))
     signing_secret: Mapped[str] = mapped_column(String(128))
+    # After a rotation the replaced secret still signs (next to the new one) until ``previous_secret_until``.
+    previous_signing_secret: Mapped[str | None] = mapped_column(String(128))
+    previous_secret_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]
     client_address: Mapped[str | None] = mapped_column(String(64))
@@ -266,6 +269,26 @@ class FeedbackRow(Base):
     )
 
 
+class RateLimitHitRow(Base):
+    """One counted request of an API rate limit, shared by every daemon on the database.
+
+    ``bucket`` names the limit (e.g. ``client``, ``subscription``); the limited key (a client address, a
+    subscription id) is stored only as a hash. Rows older than the limit's window are deleted in passing.
+    """
+
+    __tablename__ = "rate_limit_hits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    bucket: Mapped[str] = mapped_column(String(32))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    hit_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_rate_limit_hits_key_time", "bucket", "key_hash", "hit_at"),
+        Index("ix_rate_limit_hits_time", "hit_at"),
+    )
+
+
 class MetaRow(Base):
     """Small key/value facts about this installation (e.g. the secret that signs confirmation links)."""
 
@@ -285,6 +308,7 @@ __all__ = [
     "IncidentRow",
     "MetaRow",
     "OutboxRow",
+    "RateLimitHitRow",
     "SeenEntry",
     "SubscriptionRow",
     "utcnow",

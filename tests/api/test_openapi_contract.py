@@ -263,6 +263,14 @@ async def test_every_operation_answers_as_documented(
         "refuse a null mode", "PATCH", "/api/v1/subscriptions/{subscription_id}", 400, ids, json={"mode": None}, **owner
     )
     await call("its delivery log", "GET", "/api/v1/subscriptions/{subscription_id}/deliveries", 200, ids, **owner)
+    rotate_secret = "/api/v1/subscriptions/{subscription_id}/rotate-secret"
+    await call("rotate its signing secret", "POST", rotate_secret, 200, ids, **owner)
+    await call("rotate the secret without a token", "POST", rotate_secret, 401, ids)
+    rotated = await call(
+        "rotate its manage token", "POST", "/api/v1/subscriptions/{subscription_id}/rotate-token", 200, ids, **owner
+    )
+    await call("read it with the old token", "GET", "/api/v1/subscriptions/{subscription_id}", 403, ids, **owner)
+    owner = {"headers": bearer(rotated.json()["manage_token"])}
     await call("list subscriptions", "GET", "/api/v1/subscriptions", 200, **admin)
     await call("list them with a manage token", "GET", "/api/v1/subscriptions", 403, **owner)
 
@@ -301,6 +309,17 @@ async def test_every_operation_answers_as_documented(
         headers=bearer(pending["manage_token"]),
     )
     assert [d["kind"] for d in log.json()["deliveries"]] == ["confirmation"]
+    resend = "/api/v1/subscriptions/{subscription_id}/resend-confirmation"
+    await call("resend the confirmation", "POST", resend, 202, mail_ids)
+    await call("resend for an unknown subscription", "POST", resend, 202, {"subscription_id": "sub_unknown"})
+    await call(
+        "rotate the secret of an email subscription",
+        "POST",
+        "/api/v1/subscriptions/{subscription_id}/rotate-secret",
+        409,
+        mail_ids,
+        headers=bearer(pending["manage_token"]),
+    )
     confirm_path = "/api/v1/subscriptions/{subscription_id}/confirm"
     forged = {"token": "forged"}
     await call("confirm with a forged token", "GET", confirm_path, 403, mail_ids, params=forged)
