@@ -17,6 +17,7 @@ from alerts import incidents, metrics
 from alerts.models import Article, Verdict
 from alerts.store.articles import add_article, add_articles, link_article, mark_seen_pairs, url_key
 from alerts.store.engine import Database
+from alerts.store.incident_versions import record_version
 from alerts.store.incidents import apply_fields, candidate_rows, country_name, to_incident
 from alerts.store.tables import IncidentRow, utcnow
 from alerts.subscriptions import queue_alerts
@@ -144,8 +145,11 @@ class Ingestor:
     ) -> IngestOutcome:
         incident_row, event = self._merge(session, article_id, article, verdict, now)
         queued = 0
-        if event is not None and not incident_row.historical:
-            queued = queue_alerts(session, to_incident(session, incident_row), event)
+        if event is not None:
+            incident = to_incident(session, incident_row)
+            record_version(session, incident, event, now)  # the incident page's history
+            if not incident_row.historical:
+                queued = queue_alerts(session, incident, event)
         return IngestOutcome(
             stored=True,
             is_attack=True,

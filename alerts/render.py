@@ -1,4 +1,4 @@
-"""Rendering alerts, digests and confirmations with one Jinja2 environment.
+"""Rendering alerts, digests and confirmations with one Jinja2 environment (web pages: ``alerts.web``).
 
 Article titles and text are hostile input. HTML templates are autoescaped; webhook JSON is built with
 ``json.dumps`` of real data structures (never by pasting strings into a JSON template); Slack text is
@@ -241,12 +241,14 @@ def _teams_body(incidents: list[Incident], heading: str) -> bytes:
     return _json({"type": "message", "attachments": [attachment]})
 
 
-def render_alert(payload: dict[str, Any], fmt: str = "json", unsubscribe_url: str | None = None) -> Rendered:
+def render_alert(
+    payload: dict[str, Any], fmt: str = "json", unsubscribe_url: str | None = None, manage_url: str | None = None
+) -> Rendered:
     """Render an ``incident.created`` / ``incident.updated`` payload for email and for ``fmt`` webhooks."""
     incident = incident_from_record(payload["incident"])
     event = payload["type"]
     view = incident_view(incident)
-    context = {"view": view, "event": event, "unsubscribe_url": unsubscribe_url}
+    context = {"view": view, "event": event, "unsubscribe_url": unsubscribe_url, "manage_url": manage_url}
     text = ENV.get_template("alert.txt").render(**context)
     heading = f"{'Updated' if event == 'incident.updated' else 'New'} incident: {view.title}"
     if fmt == "slack":
@@ -266,7 +268,9 @@ def render_alert(payload: dict[str, Any], fmt: str = "json", unsubscribe_url: st
     )
 
 
-def render_digest(payload: dict[str, Any], fmt: str = "json", unsubscribe_url: str | None = None) -> Rendered:
+def render_digest(
+    payload: dict[str, Any], fmt: str = "json", unsubscribe_url: str | None = None, manage_url: str | None = None
+) -> Rendered:
     """Render a digest payload (the period's incidents) for email and for ``fmt`` webhooks."""
     incidents = [incident_from_record(r) for r in payload["incidents"]]
     period = payload["period"]
@@ -276,6 +280,7 @@ def render_digest(payload: dict[str, Any], fmt: str = "json", unsubscribe_url: s
         "period_start": one_line(period["start"]),
         "period_end": one_line(period["end"]),
         "unsubscribe_url": unsubscribe_url,
+        "manage_url": manage_url,
     }
     text = ENV.get_template("digest.txt").render(**context)
     heading = f"aidwatch digest: {len(incidents)} incident(s) up to {end}"
@@ -306,11 +311,6 @@ def render_confirmation(confirm_url: str, unsubscribe_url: str, name: str | None
     )
 
 
-def render_page(title: str, message: str, form_action: str | None = None, button: str = "") -> str:
-    """The small HTML page answering a browser that followed a confirm or unsubscribe link."""
-    return ENV.get_template("page.html").render(title=title, message=message, form_action=form_action, button=button)
-
-
 __all__ = [
     "ENV",
     "Rendered",
@@ -319,6 +319,5 @@ __all__ = [
     "render_alert",
     "render_confirmation",
     "render_digest",
-    "render_page",
     "subject_for",
 ]

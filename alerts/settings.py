@@ -218,6 +218,25 @@ class DeliverySettings(_Section):
         return value
 
 
+class WebSettings(_Section):
+    """The web pages served at ``/`` (alerts.web)."""
+
+    # Optional XYZ tile server for the incident map ("https://tiles.example.org/{z}/{x}/{y}.png"); empty: the
+    # map is drawn over the shipped world outline and no third party is contacted.
+    map_tile_url: str = Field(default="", max_length=500)
+    # Credit line the tile provider asks for, shown under the map.
+    map_tile_attribution: str = Field(default="", max_length=300)
+
+    @field_validator("map_tile_url")
+    @classmethod
+    def _tile_template(cls, value: str) -> str:
+        if value and not (
+            value.startswith(("http://", "https://")) and all(p in value for p in ("{z}", "{x}", "{y}"))
+        ):
+            raise ValueError("expected an http(s) URL containing {z}, {x} and {y}, or an empty string")
+        return value
+
+
 class Settings(_Section):
     """Everything aidwatch can be configured with (README, Configuration)."""
 
@@ -227,6 +246,7 @@ class Settings(_Section):
     classifier: ClassifierSettings = ClassifierSettings()
     smtp: SmtpSettings = SmtpSettings()
     delivery: DeliverySettings = DeliverySettings()
+    web: WebSettings = WebSettings()
     config_file: Path | None = None
 
 

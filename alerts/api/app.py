@@ -90,6 +90,10 @@ def create_app(
     app.include_router(routes_links.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_incidents.router)
+    # Imported here: the web pages are built on this package (its models and services), not the reverse.
+    from alerts.web import install_web
+
+    install_web(app)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
     def healthz() -> dict[str, str]:

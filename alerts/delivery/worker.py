@@ -22,7 +22,7 @@ from alerts import metrics
 from alerts.delivery.base import Channel, Message, SendResult
 from alerts.delivery.email import EmailChannel
 from alerts.delivery.webhook import WebhookChannel
-from alerts.links import link_secret, link_url
+from alerts.links import link_secret, link_url, manage_url
 from alerts.render import Rendered, render_alert, render_confirmation, render_digest
 from alerts.settings import Settings
 from alerts.store.engine import Database
@@ -157,14 +157,15 @@ class DeliveryWorker:
         unsubscribe = link_url(public, secret, "unsubscribe", item.subscription_id)
         email = item.channel == "email"
         footer_link = unsubscribe if email else None
+        manage = manage_url(public, secret, item.subscription_id) if email else None
         rendered: Rendered
         if item.kind == "confirmation":
             confirm = link_url(public, secret, "confirm", item.subscription_id)
             rendered = render_confirmation(confirm, unsubscribe, item.subscription_name)
         elif item.kind == "digest":
-            rendered = render_digest(item.payload, item.format, footer_link)
+            rendered = render_digest(item.payload, item.format, footer_link, manage)
         else:
-            rendered = render_alert(item.payload, item.format, footer_link)
+            rendered = render_alert(item.payload, item.format, footer_link, manage)
         return Message(
             message_id=item.message_id,
             subscription_id=item.subscription_id,

@@ -1,0 +1,19 @@
+"""The web pages served by the daemon at ``/``: incidents with a map, subscribe, confirm, manage.
+
+Server-rendered Jinja2 over the API's own models and services, with no front-end build step
+(docs/decisions/0015-web-pages-without-a-build-step.md).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+
+from alerts.web import views_incidents, views_subscriptions
+
+
+def install_web(app: FastAPI) -> None:
+    """Add the pages and their static files (CSS, the map's script) to the API's application."""
+    app.include_router(views_incidents.router)
+    app.include_router(views_subscriptions.router)
+    app.mount("/static", StaticFiles(packages=[("alerts.web", "static")]), name="static")
