@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint eval eval-news train bench clean
+.PHONY: install browser-deps run test lint eval eval-news train bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,11 @@ install: $(STAMP)
 run: install
 	$(VENV)/bin/aidwatch serve
 
-test: install
+# The browser tests (tests/web) drive Debian's Chromium through Playwright; no browser is downloaded.
+browser-deps:
+	test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver)
+
+test: install browser-deps
 	$(VENV)/bin/pytest
 
 lint: install

@@ -30,8 +30,9 @@ class PageError(Exception):
 
 
 def security_headers(tile_url: str) -> dict[str, str]:
-    """Headers on every page: no framing (a Confirm button must not be clickjacked), no Referer (manage
-    and confirm URLs carry their token), scripts and styles only from this server."""
+    """Headers on every page: no framing (a Confirm button must not be clickjacked), no Referer to other
+    sites (manage and confirm URLs carry their token; same-origin keeps the Origin header on our own form
+    posts), scripts and styles only from this server."""
     images = "'self' data:"
     if tile_url:
         parts = urlsplit(tile_url.replace("{", "").replace("}", ""))
@@ -41,7 +42,7 @@ def security_headers(tile_url: str) -> dict[str, str]:
             f"default-src 'self'; img-src {images}; style-src 'self'; script-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
         ),
-        "Referrer-Policy": "no-referrer",
+        "Referrer-Policy": "same-origin",
         "X-Content-Type-Options": "nosniff",
         "Cache-Control": "no-store",
     }
@@ -99,7 +100,7 @@ async def read_form(request: Request) -> dict[str, list[str]]:
 
 
 def check_post(request: Request, ctx: ApiContext, form: dict[str, list[str]], action: str, sub_id: str = "") -> None:
-    """Refuse a form post from another site (Origin) or without a valid signed form token."""
+    """Refuse a form post from another site (its Origin, "null" included) or without a valid signed form token."""
     origin = request.headers.get("origin")
     if origin is not None:
         ours = {f"{request.url.scheme}://{request.url.netloc}", _origin(ctx.settings.api.public_url)}
