@@ -107,7 +107,7 @@ def map_view(incidents: list[Incident], tile_url: str = "") -> MapView:
         radius = 5.0
     else:
         box = tuple(float(v) for v in PLATE_VIEW)  # type: ignore[assignment]
-        radius = 18.0
+        radius = 24.0
     return MapView(
         view_box=" ".join(f"{v:g}" for v in box),
         width=box[2],

@@ -53,10 +53,10 @@ def _seed_incident(site: Site, **overrides: Any) -> int:
                     incident_id=incident.id,
                 )
             )
-        record_version(session, incident, "incident.created", incident.first_seen)
-        if incident.version > 1:
+        if incident.version > 1:  # an earlier version with a lower toll, so the history shows a change
             earlier = replace(incident, version=incident.version - 1, killed=1)
             record_version(session, earlier, "incident.created", incident.first_seen)
+        record_version(session, incident, "incident.updated" if incident.version > 1 else "incident.created", incident.updated)
     return incident.id
 
 
@@ -165,5 +165,6 @@ def test_incident_list_and_map_show_a_seeded_incident(
     assert report.get_attribute("href") == "https://news.example.org/bunia-clinic"
     history = page.locator("ol.history")
     assert history.locator(":scope > li").count() == 2
+    assert "1 → 2" in " ".join(history.locator("li li").first.inner_text().split())
     page.screenshot(path=screenshots / f"incident-{lang}.png", full_page=True)
     page.close()
