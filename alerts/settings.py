@@ -230,9 +230,7 @@ class WebSettings(_Section):
     @field_validator("map_tile_url")
     @classmethod
     def _tile_template(cls, value: str) -> str:
-        if value and not (
-            value.startswith(("http://", "https://")) and all(p in value for p in ("{z}", "{x}", "{y}"))
-        ):
+        if value and not (value.startswith(("http://", "https://")) and all(p in value for p in ("{z}", "{x}", "{y}"))):
             raise ValueError("expected an http(s) URL containing {z}, {x} and {y}, or an empty string")
         return value
 

@@ -125,15 +125,11 @@ def outline_svg() -> str:
     """The world outline as a standalone SVG document in the equirectangular view's units."""
     paths = []
     for country in load_outline():
-        d = "".join(
-            "M" + "L".join(f"{lon + 1800} {900 - lat}" for lon, lat in ring) + "Z" for ring in country.rings
-        )
+        d = "".join("M" + "L".join(f"{lon + 1800} {900 - lat}" for lon, lat in ring) + "Z" for ring in country.rings)
         paths.append(f'<path d="{d}"/>')
     x, y, w, h = PLATE_VIEW
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x} {y} {w} {h}" width="{w}" height="{h}">'
         '<rect x="0" y="0" width="3600" height="1800" fill="#dcebf5"/>'
-        '<g fill="#f4f1ea" stroke="#9a9a9a" stroke-width="2" stroke-linejoin="round">'
-        + "".join(paths)
-        + "</g></svg>"
+        '<g fill="#f4f1ea" stroke="#9a9a9a" stroke-width="2" stroke-linejoin="round">' + "".join(paths) + "</g></svg>"
     )

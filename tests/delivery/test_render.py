@@ -149,4 +149,3 @@ def test_confirmation_email_escapes_the_name() -> None:
     assert 'href="https://a.test/c?token=1&amp;x=2"' in rendered.html
     assert "https://a.test/c?token=1&x=2" in rendered.text
     assert "\n" not in rendered.subject
-

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from itertools import pairwise
 from pathlib import Path
 
 import httpx
@@ -80,7 +81,7 @@ async def test_page_passes_html_accessibility_checks(
 
     levels = [int(h.tag[1]) for h in doc.xpath("//main//*[self::h1 or self::h2 or self::h3 or self::h4]")]
     assert levels[:1] == [1] and levels.count(1) == 1, levels
-    for before, after in zip(levels, levels[1:], strict=False):
+    for before, after in pairwise(levels):
         assert after <= before + 1, f"heading level jumps from h{before} to h{after}"
 
     for control in doc.xpath(CONTROLS):

@@ -56,7 +56,9 @@ def _seed_incident(site: Site, **overrides: Any) -> int:
         if incident.version > 1:  # an earlier version with a lower toll, so the history shows a change
             earlier = replace(incident, version=incident.version - 1, killed=1)
             record_version(session, earlier, "incident.created", incident.first_seen)
-        record_version(session, incident, "incident.updated" if incident.version > 1 else "incident.created", incident.updated)
+        record_version(
+            session, incident, "incident.updated" if incident.version > 1 else "incident.created", incident.updated
+        )
     return incident.id
 
 
