@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Annotated, Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, quote, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -35,10 +35,10 @@ def _answer(status: int, view: SubscriptionView, message: str) -> Response:
     return JSONResponse(LinkResult(id=view.id, status=view.status, message=message).model_dump(), status_code=status)
 
 
-def _to_page(request: Request, action: str, subscription_id: str, token: str) -> Response:
+def _to_page(action: str, subscription_id: str, token: str) -> Response:
     # Relative: works behind any public URL. The token is checked by the page, which explains a bad one.
     query = urlencode({"token": token})
-    return RedirectResponse(f"/subscriptions/{subscription_id}/{action}?{query}", status_code=303)
+    return RedirectResponse(f"/subscriptions/{quote(subscription_id, safe='')}/{action}?{query}", status_code=303)
 
 
 def _subscription(ctx: ApiContext, action: str, subscription_id: str, token: str) -> SubscriptionView:
@@ -57,7 +57,7 @@ def _subscription(ctx: ApiContext, action: str, subscription_id: str, token: str
 def confirm_link(subscription_id: str, token: Token, request: Request, ctx: Ctx) -> Response:
     """Changes nothing. Browsers go to the page with the Confirm button; JSON says how to confirm."""
     if wants_html(request):
-        return _to_page(request, "confirm", subscription_id, token)
+        return _to_page("confirm", subscription_id, token)
     view = _subscription(ctx, "confirm", subscription_id, token)
     if view.status == "pending_confirmation":
         return _answer(200, view, "Not confirmed yet: POST to this URL to confirm.")
@@ -81,7 +81,7 @@ def confirm(subscription_id: str, token: Token, ctx: Ctx) -> Response:
 def unsubscribe_link(subscription_id: str, token: Token, request: Request, ctx: Ctx) -> Response:
     """Changes nothing. Browsers go to the page with the Unsubscribe button; JSON says how to unsubscribe."""
     if wants_html(request):
-        return _to_page(request, "unsubscribe", subscription_id, token)
+        return _to_page("unsubscribe", subscription_id, token)
     view = _subscription(ctx, "unsubscribe", subscription_id, token)
     if view.status == "unsubscribed":
         return _answer(200, view, UNSUBSCRIBED)

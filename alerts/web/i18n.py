@@ -6,16 +6,19 @@ when first needed (no build step, no compiled files to keep in step). English is
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from io import BytesIO
 
 from babel import Locale, negotiate_locale
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from alerts.render import human
 
@@ -70,7 +73,13 @@ def environment(code: str) -> Environment:
     )
     env.install_gettext_translations(translations(code), newstyle=True)  # type: ignore[attr-defined]
     env.filters["human"] = human
+    env.filters["join_list"] = lambda items: join_list(items, code)
     return env
+
+
+def join_list(items: Iterable[object], code: str) -> Markup:
+    """ "A, B and C" as the language writes lists ("A وB وC" in Arabic); each item HTML-escaped once."""
+    return Markup(format_list([str(escape(item)) for item in items], locale=code))
 
 
 def choose_language(query: str | None, cookie: str | None, accept_language: str) -> str:

@@ -208,11 +208,12 @@ def manage(subscription_id: str, request: Request, ctx: Ctx, form: Form) -> Resp
     else:
         return error_page(request, PageError(400, N_("Form refused"), N_("This form asks for something unknown.")))
     body, errors = validate(SubscriptionPatch, data)
+    status = 400
     if body is not None:
         try:
             view = apply_patch(ctx, view, body)
         except ApiError as exc:
-            errors = [FieldError(exc.field or "", str(exc.detail))]
+            errors, status = [FieldError(exc.field or "", str(exc.detail))], exc.status_code
     if errors:
-        return _manage(request, ctx, view, token, 400, errors=errors, values=form)
+        return _manage(request, ctx, view, token, status, errors=errors, values=form)
     return _manage(request, ctx, view, token, notice=MANAGE_NOTICES[action])

@@ -69,9 +69,13 @@ def site(tmp_path: Path, smtp: SmtpServer) -> Iterator[Site]:
             sock.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright (no browser download); skipped where it is not installed."""
+    """Debian's Chromium driven by Playwright (no browser download); skipped where it is not installed.
+
+    Module-scoped: Playwright's sync API keeps an event loop running on the main thread while it is open,
+    which asyncio tests collected after these must not find.
+    """
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
             pytest.fail(f"{CHROMIUM} is missing: run `make browser-deps`")
