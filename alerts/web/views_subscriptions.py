@@ -82,7 +82,11 @@ def subscribe(request: Request, ctx: Ctx, form: Form) -> Response:
         token = form_token(secret_of(ctx), "subscribe")
         context = {"form_token": token, "values": form, "errors": errors, **_choices()}
         return render(request, "subscribe.html", status, **context)
-    manage = f"/subscriptions/{created.id}/manage?token={link_token(secret_of(ctx), 'manage', created.id)}"
+    # An email address's owner gets the manage link in every alert; whoever typed the address into this
+    # form may not be its owner, so only a webhook's creator is shown the link here.
+    manage = ""
+    if body.channel == "webhook":
+        manage = f"/subscriptions/{created.id}/manage?token={link_token(secret_of(ctx), 'manage', created.id)}"
     return render(request, "subscribed.html", 201, created=created, channel=body.channel, manage_url=manage)
 
 

@@ -97,6 +97,7 @@ async def test_subscribe_form_checks(
     assert len(created) == (1 if status == 201 else 0)
     if status == 201:
         assert created[0].status == "pending_confirmation" and "Check your email" in response.text
+        assert "/manage?token=" not in response.text  # only the address's owner gets it, in every alert
 
 
 async def test_webhook_subscription_shows_its_secret_once_and_a_manage_link(client: Client, db: Database) -> None:
