@@ -12,54 +12,13 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from dataclasses import dataclass, field
-from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
-from alerts.models import Verdict
+from alerts.models import Incident, Verdict
 
 MERGE_RADIUS_KM = 50.0
 MERGE_WINDOW_DAYS = 3
 MAX_EVIDENCE = 6
-
-
-class IncidentLike(Protocol):
-    """What the merge rules read from a stored incident (``alerts.models.Incident`` fits)."""
-
-    categories: list[str]
-    event_types: list[str]
-    country_code: str | None
-    location_name: str | None
-    lat: float | None
-    lon: float | None
-    occurred_on: date | None
-    killed: int | None
-    injured: int | None
-    kidnapped: int | None
-    perpetrator: str | None
-    organizations: list[str]
-    evidence: list[str]
-    score: float
-
-
-@dataclass(slots=True)
-class IncidentKey:
-    """A minimal stand-in for a stored incident (tests, tools); same field names as ``Incident``."""
-
-    country_code: str | None
-    occurred_on: date | None
-    categories: list[str] = field(default_factory=list)
-    event_types: list[str] = field(default_factory=list)
-    location_name: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    killed: int | None = None
-    injured: int | None = None
-    kidnapped: int | None = None
-    perpetrator: str | None = None
-    organizations: list[str] = field(default_factory=list)
-    evidence: list[str] = field(default_factory=list)
-    score: float = 0.0
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -91,7 +50,7 @@ def same_place(
     return None
 
 
-def same_incident(existing: IncidentLike, report: Verdict) -> bool:
+def same_incident(existing: Incident, report: Verdict) -> bool:
     """Whether ``report`` describes the attack already recorded as ``existing``."""
     if (existing.country_code or None) != (report.country or None):
         return False
@@ -122,8 +81,8 @@ def _raise(current: int | None, new: int | None) -> int | None:
     return new if current is None or new > current else None
 
 
-def merge_facts(existing: IncidentLike, report: Verdict) -> tuple[dict[str, Any], bool]:
-    """Fields to update on ``existing`` (``Incident`` attribute names) and whether the facts changed.
+def merge_facts(existing: Incident, report: Verdict) -> tuple[dict[str, Any], bool]:
+    """Columns to update on ``existing``'s stored row (``Incident`` column names) and whether the facts changed.
 
     Changed (→ version bump, ``incident.updated``): a casualty count rises, a perpetrator is named for
     the first time, a place is learnt, a new category or event type appears. New organisations,

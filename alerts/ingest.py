@@ -5,21 +5,25 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-
-from sqlalchemy import text
-from sqlalchemy.orm import Session
+from typing import Any
 
 from alerts import incidents, metrics
 from alerts.models import Article, Verdict
+from alerts.store import utcnow
 from alerts.store.articles import add_article, add_articles, link_article, mark_seen_pairs, url_key
-from alerts.store.engine import Database
+from alerts.store.engine import Database, Transaction
 from alerts.store.incident_versions import record_version
-from alerts.store.incidents import apply_fields, candidate_rows, country_name, to_incident
-from alerts.store.tables import IncidentRow, utcnow
+from alerts.store.incidents import (
+    add_incident,
+    country_name,
+    load_incident,
+    lock_countries,
+    merge_candidates,
+    update_incident,
+)
 from alerts.subscriptions import queue_alerts
 
 Classifier = Callable[[str, str, str | None, datetime | None], Verdict]
@@ -75,8 +79,8 @@ class Ingestor:
 
     def store(self, article: Article, verdict: Verdict) -> IngestOutcome:
         """Store an already classified ``article`` in its own transaction."""
-        with _MERGE_LOCK, self.db.session() as session:
-            return self._store_batch(session, [(article, verdict)])[0]
+        with _MERGE_LOCK, self.db.transaction() as tx:
+            return self._store_batch(tx, [(article, verdict)])[0]
 
     def ingest_many(self, articles: Sequence[Article]) -> list[IngestOutcome | Exception]:
         """Classify and store ``articles`` in one transaction; one outcome (or error) per article, in order.
@@ -94,8 +98,8 @@ class Ingestor:
         ready = [(a, v) for a, v in zip(articles, verdicts, strict=True) if isinstance(v, Verdict)]
         results: list[IngestOutcome | Exception]
         try:
-            with _MERGE_LOCK, self.db.session() as session:
-                results = list(self._store_batch(session, ready))
+            with _MERGE_LOCK, self.db.transaction() as tx:
+                results = list(self._store_batch(tx, ready))
         except Exception:
             if len(ready) > 1:
                 log.warning("a batch of %d articles could not be stored; storing them one by one", len(ready))
@@ -114,9 +118,9 @@ class Ingestor:
         except Exception as exc:
             return exc
 
-    def _store_batch(self, session: Session, batch: list[tuple[Article, Verdict]]) -> list[IngestOutcome]:
+    def _store_batch(self, tx: Transaction, batch: list[tuple[Article, Verdict]]) -> list[IngestOutcome]:
         now = self.clock()
-        mark_seen_pairs(session, [(a.feed_id, a.entry_key) for a, _v in batch], now)
+        mark_seen_pairs(tx, [(a.feed_id, a.entry_key) for a, _v in batch], now)
         # Within the batch, the first article of a URL is the one stored (as between batches).
         urls: set[str] = set()
         first: list[bool] = []
@@ -125,92 +129,82 @@ class Ingestor:
             first.append(key not in urls)
             urls.add(key)
         quiet = [(a, v) for (a, v), is_first in zip(batch, first, strict=True) if is_first and not v.is_attack]
-        stored_keys = add_articles(session, quiet, now)
+        stored_keys = add_articles(tx, quiet, now)
         attacks = [v.country for (_a, v), is_first in zip(batch, first, strict=True) if is_first and v.is_attack]
-        self._lock_countries(session, attacks)
+        # Several daemons on one PostgreSQL: serialise merges per country for this transaction.
+        lock_countries(tx, attacks)
         outcomes: list[IngestOutcome] = []
         for (article, verdict), is_first in zip(batch, first, strict=True):
             if not is_first:
                 outcomes.append(IngestOutcome(stored=False))
             elif not verdict.is_attack:
                 outcomes.append(IngestOutcome(stored=url_key(article.url) in stored_keys))
-            elif (article_id := add_article(session, article, verdict, now)) is None:
+            elif (article_id := add_article(tx, article, verdict, now)) is None:
                 outcomes.append(IngestOutcome(stored=False))
             else:
-                outcomes.append(self._code_attack(session, article_id, article, verdict, now))
+                outcomes.append(self._code_attack(tx, article_id, article, verdict, now))
         return outcomes
 
     def _code_attack(
-        self, session: Session, article_id: int, article: Article, verdict: Verdict, now: datetime
+        self, tx: Transaction, article_id: int, article: Article, verdict: Verdict, now: datetime
     ) -> IngestOutcome:
-        incident_row, event = self._merge(session, article_id, article, verdict, now)
+        incident_id, event, historical = self._merge(tx, article_id, article, verdict, now)
         queued = 0
         if event is not None:
-            incident = to_incident(session, incident_row)
-            record_version(session, incident, event, now)  # the incident page's history
-            if not incident_row.historical:
-                queued = queue_alerts(session, incident, event)
+            incident = load_incident(tx, incident_id)
+            record_version(tx, incident, event, now)  # the incident page's history
+            if not historical:
+                queued = queue_alerts(tx, incident, event)
         return IngestOutcome(
             stored=True,
             is_attack=True,
-            incident_id=incident_row.id,
+            incident_id=incident_id,
             incident_event=event,
             alerts_queued=queued,
         )
 
-    def _lock_countries(self, session: Session, countries: Sequence[str | None]) -> None:
-        # Several daemons on one PostgreSQL: serialise merges per country for this transaction. Locks
-        # are taken in one order so that two daemons' batches cannot deadlock on each other.
-        if countries and session.get_bind().dialect.name == "postgresql":
-            for key in sorted({zlib.crc32((country or "??").encode()) for country in countries}):
-                session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
-
     def _merge(
-        self, session: Session, article_id: int, article: Article, verdict: Verdict, now: datetime
-    ) -> tuple[IncidentRow, str | None]:
+        self, tx: Transaction, article_id: int, article: Article, verdict: Verdict, now: datetime
+    ) -> tuple[int, str | None, bool]:
+        """Merge into a matching incident or create one; returns (incident id, event or None, historical)."""
         occurred = verdict.occurred_on or _date_of(article.published) or now.date()
-        for candidate in candidate_rows(session, verdict.country, occurred):
-            existing = to_incident(session, candidate)
+        for existing in merge_candidates(tx, verdict.country, occurred):
             if not incidents.same_incident(existing, verdict):
                 continue
-            link_article(session, article_id, candidate.id)
+            link_article(tx, article_id, existing.id)
             fields, changed = incidents.merge_facts(existing, verdict)
             # Quiet facts (more evidence, organisations, a higher score) are kept without a new version.
-            apply_fields(candidate, fields)
-            if changed:
-                candidate.version += 1
-                candidate.updated = now
-            session.flush()
-            return candidate, "incident.updated" if changed else None
-        title = article.title or (verdict.evidence[0][:200] if verdict.evidence else article.url)
-        incident_row = IncidentRow(
-            version=1,
-            title=title,
-            summary=_summary(verdict, article, title),
-            score=verdict.score,
-            categories=list(verdict.categories),
-            event_types=list(verdict.event_types),
-            country_code=verdict.country,
-            country_name=country_name(verdict.country),
-            location_name=verdict.location,
-            lat=verdict.lat,
-            lon=verdict.lon,
-            occurred_on=occurred,
-            killed=verdict.killed,
-            injured=verdict.injured,
-            kidnapped=verdict.kidnapped,
-            perpetrator=verdict.perpetrator,
-            organizations=list(verdict.organizations),
-            evidence=list(verdict.evidence),
-            language=article.language,
-            historical=verdict.historical,
-            first_seen=now,
-            updated=now,
-        )
-        session.add(incident_row)
-        session.flush()
-        link_article(session, article_id, incident_row.id)
-        return incident_row, "incident.created"
+            update_incident(tx, existing.id, fields, new_version=changed, now=now)
+            return existing.id, "incident.updated" if changed else None, existing.historical
+        incident_id = add_incident(tx, _new_incident_fields(article, verdict, occurred), now)
+        link_article(tx, article_id, incident_id)
+        return incident_id, "incident.created", verdict.historical
+
+
+def _new_incident_fields(article: Article, verdict: Verdict, occurred: date) -> dict[str, Any]:
+    """The facts of a new incident coded from its first report (``Incident`` field names)."""
+    title = article.title or (verdict.evidence[0][:200] if verdict.evidence else article.url)
+    return {
+        "title": title,
+        "summary": _summary(verdict, article, title),
+        "score": verdict.score,
+        "categories": list(verdict.categories),
+        "event_types": list(verdict.event_types),
+        "country_code": verdict.country,
+        "country_name": country_name(verdict.country),
+        "location_name": verdict.location,
+        "lat": verdict.lat,
+        "lon": verdict.lon,
+        "occurred_on": occurred,
+        "killed": verdict.killed,
+        "injured": verdict.injured,
+        "kidnapped": verdict.kidnapped,
+        "perpetrator": verdict.perpetrator,
+        "organizations": list(verdict.organizations),
+        "evidence": list(verdict.evidence),
+        "language": article.language,
+        "historical": verdict.historical,
+    }
 
 
 def _date_of(moment: datetime | None) -> date | None:

@@ -13,29 +13,16 @@ import hmac
 import secrets
 from urllib.parse import quote
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
-
-from alerts.store.tables import MetaRow
+from alerts.store.engine import Transaction
+from alerts.store.meta import get_or_create_value
 
 LINK_SECRET_KEY = "link_signing_secret"
 ACTIONS = ("confirm", "unsubscribe", "manage")
 
 
-def link_secret(session: Session) -> bytes:
-    """The installation's link-signing key, created on first use (race-free: insert-if-absent, re-read)."""
-    row = session.get(MetaRow, LINK_SECRET_KEY)
-    if row is None:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.execute(
-            insert(MetaRow)
-            .values(key=LINK_SECRET_KEY, value=secrets.token_urlsafe(32))
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
-        row = session.get(MetaRow, LINK_SECRET_KEY)
-        assert row is not None
-    return row.value.encode()
+def link_secret(tx: Transaction) -> bytes:
+    """The installation's link-signing key, created on first use (the same on every daemon)."""
+    return get_or_create_value(tx, LINK_SECRET_KEY, lambda: secrets.token_urlsafe(32)).encode()
 
 
 def link_token(secret: bytes, action: str, subscription_id: str) -> str:

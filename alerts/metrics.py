@@ -1,8 +1,20 @@
 """Prometheus metrics, in one registry the daemon exposes at ``/metrics``."""
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+)
 
 REGISTRY = CollectorRegistry(auto_describe=True)
+# The standard collectors (process CPU, memory and file descriptors; Python GC; interpreter version) are
+# registered only in prometheus_client's default registry: add the same instances to ours.
+for _collector in (PROCESS_COLLECTOR, GC_COLLECTOR, PLATFORM_COLLECTOR):
+    REGISTRY.register(_collector)
 
 POLLS = Counter("aidwatch_feed_polls", "Feed polls by outcome", ["status"], registry=REGISTRY)
 POLL_SECONDS = Histogram(

@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from alerts.models import ArticleRef, Incident
+from alerts.models import Incident
 
 ENV = Environment(
     loader=PackageLoader("alerts", "templates"),
@@ -49,48 +48,6 @@ def human(code: str) -> str:
 
 ENV.filters["human"] = human
 ENV.filters["one_line"] = one_line
-
-
-def incident_from_record(record: dict[str, Any]) -> Incident:
-    """Rebuild the plain incident from its record (as stored in the outbox payload)."""
-    country, location, casualties = record["country"], record["location"], record["casualties"]
-
-    def when(value: str | None) -> datetime | None:
-        return datetime.fromisoformat(value) if value else None
-
-    return Incident(
-        id=record["id"],
-        version=record["version"],
-        title=record["title"],
-        summary=record["summary"],
-        score=record["score"],
-        categories=list(record["categories"]),
-        event_types=list(record["event_types"]),
-        country_code=country["code"],
-        country_name=country["name"],
-        location_name=location["name"],
-        lat=location["lat"],
-        lon=location["lon"],
-        occurred_on=date.fromisoformat(record["occurred_on"]) if record["occurred_on"] else None,
-        killed=casualties["killed"],
-        injured=casualties["injured"],
-        kidnapped=casualties["kidnapped"],
-        perpetrator=record["perpetrator"],
-        organizations=list(record["organizations"]),
-        evidence=list(record["evidence"]),
-        articles=[
-            ArticleRef(
-                url=a["url"],
-                title=a["title"],
-                feed=a["feed"],
-                published=when(a["published"]),
-                first_seen=datetime.fromisoformat(a["first_seen"]),
-            )
-            for a in record["articles"]
-        ],
-        first_seen=datetime.fromisoformat(record["first_seen"]),
-        updated=datetime.fromisoformat(record["updated"]),
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +202,7 @@ def render_alert(
     payload: dict[str, Any], fmt: str = "json", unsubscribe_url: str | None = None, manage_url: str | None = None
 ) -> Rendered:
     """Render an ``incident.created`` / ``incident.updated`` payload for email and for ``fmt`` webhooks."""
-    incident = incident_from_record(payload["incident"])
+    incident = Incident.model_validate(payload["incident"])
     event = payload["type"]
     view = incident_view(incident)
     context = {"view": view, "event": event, "unsubscribe_url": unsubscribe_url, "manage_url": manage_url}
@@ -258,6 +215,7 @@ def render_alert(
     elif fmt == "text":
         body, ctype = text.encode(), "text/plain; charset=utf-8"
     else:
+        # The record exactly as queued (``Incident.as_record``): a retry after an upgrade sends the same bytes.
         body, ctype = _json({"type": event, "incident": payload["incident"]}), "application/json"
     return Rendered(
         subject=subject_for(incident),
@@ -272,7 +230,7 @@ def render_digest(
     payload: dict[str, Any], fmt: str = "json", unsubscribe_url: str | None = None, manage_url: str | None = None
 ) -> Rendered:
     """Render a digest payload (the period's incidents) for email and for ``fmt`` webhooks."""
-    incidents = [incident_from_record(r) for r in payload["incidents"]]
+    incidents = [Incident.model_validate(record) for record in payload["incidents"]]
     period = payload["period"]
     end = one_line(period["end"][:10])
     context = {
@@ -314,7 +272,6 @@ def render_confirmation(confirm_url: str, unsubscribe_url: str, name: str | None
 __all__ = [
     "ENV",
     "Rendered",
-    "incident_from_record",
     "incident_view",
     "render_alert",
     "render_confirmation",

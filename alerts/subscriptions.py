@@ -1,8 +1,8 @@
-"""Subscription filters, matching and alert queueing, digest scheduling, and the operators' table.
+"""Subscription filters, matching and alert queueing, digest bundling, and the operators' table.
 
 ``queue_alerts`` is called by ingest inside the transaction that creates or updates an incident, so an
 incident version and its outbox rows are committed together or not at all: no alert is lost, and none
-announces an incident version that was rolled back.
+announces an incident version that was rolled back. Storage is reached only through ``alerts.store``.
 """
 
 from __future__ import annotations
@@ -11,27 +11,32 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
+from alerts.digest_schedule import DigestSpec
 from alerts.models import Incident
-from alerts.settings import parse_duration
-from alerts.store.engine import Database
-from alerts.store.outbox import insert_outbox_rows
-from alerts.store.tables import DeliveryAttemptRow, OutboxRow, SubscriptionRow
+from alerts.store.engine import Database, Transaction
+from alerts.store.outbox import (
+    KIND_ALERT,
+    KIND_DIGEST,
+    KIND_DIGEST_ITEM,
+    STATUS_HELD,
+    insert_outbox_rows,
+    take_held_items,
+)
+from alerts.store.subscriptions import (
+    active_subscriptions,
+    due_digest_subscriptions,
+    set_next_digest,
+    subscription_activity,
+)
+
+__all__ = ["EVENTS", "DigestSpec", "Filters", "build_due_digests", "format_subscriptions_table", "queue_alerts"]
 
 EVENTS = ("incident.created", "incident.updated")
-#: Outbox kinds. ``digest_item`` rows are held (never sent) until a digest bundles them.
-KIND_ALERT = "alert"
-KIND_DIGEST = "digest"
-KIND_DIGEST_ITEM = "digest_item"
-KIND_CONFIRMATION = "confirmation"
-STATUS_HELD = "held"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,44 +111,6 @@ def _searchable_text(incident: Incident) -> list[str]:
     return parts
 
 
-@dataclass(frozen=True, slots=True)
-class DigestSpec:
-    """When a digest subscription gets its message: every ``every`` seconds, phased at local ``at``."""
-
-    every: float = 86400.0
-    at: time | None = None
-    timezone: str = "UTC"
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> DigestSpec:
-        """Build from the stored / API form ``{every: "1d", at: "08:00", timezone: "Europe/Paris"}``."""
-        data = data or {}
-        at = data.get("at")
-        return cls(
-            every=parse_duration(data.get("every") or "1d"),
-            at=time.fromisoformat(at) if at else None,
-            timezone=data.get("timezone") or "UTC",
-        )
-
-    def next_after(self, after: datetime) -> datetime:
-        """The first digest time strictly after ``after`` (aware), in UTC."""
-        tz = ZoneInfo(self.timezone)
-        local = after.astimezone(tz)
-        at = self.at or time(0, 0)
-        anchor = datetime.combine(local.date(), at, tzinfo=tz)
-        if self.every % 86400 == 0:
-            # Whole days step on the local calendar so "08:00 Europe/Paris" stays 08:00 across DST changes.
-            days = int(self.every // 86400)
-            candidate = anchor
-            while candidate <= local:
-                candidate = datetime.combine(candidate.date() + timedelta(days=days), at, tzinfo=tz)
-            return candidate.astimezone(UTC)
-        step = timedelta(seconds=self.every)
-        anchor_utc = anchor.astimezone(UTC)
-        steps = (after.astimezone(UTC) - anchor_utc) // step + 1
-        return anchor_utc + steps * step
-
-
 def recipient_key(address: str) -> str:
     """The key confirmation emails are counted under: one per mailbox, however the address is spelled.
 
@@ -168,7 +135,7 @@ def _dedupe_alert(subscription_id: str, incident: Incident) -> str:
     return f"alert:{subscription_id}:{incident.id}:{incident.version}"
 
 
-def queue_alerts(session: Session, incident: Incident, event: str) -> int:
+def queue_alerts(tx: Transaction, incident: Incident, event: str) -> int:
     """Write one outbox row per active subscription matching this incident version; return rows written.
 
     Runs inside the caller's transaction. Historical incidents never alert. The unique ``dedupe_key``
@@ -181,8 +148,7 @@ def queue_alerts(session: Session, incident: Incident, event: str) -> int:
         return 0
     record = incident.as_record()
     rows: list[dict[str, Any]] = []
-    subscriptions = session.scalars(select(SubscriptionRow).where(SubscriptionRow.status == "active"))
-    for sub in subscriptions:
+    for sub in active_subscriptions(tx):
         if not Filters.from_dict(sub.filters).matches(incident):
             continue
         digest = sub.mode == "digest"
@@ -198,45 +164,28 @@ def queue_alerts(session: Session, incident: Incident, event: str) -> int:
                 "payload": {"type": event, "incident": record},
             }
         )
-    return insert_outbox_rows(session, rows)
+    return insert_outbox_rows(tx, rows)
 
 
-def build_due_digests(session: Session, now: datetime) -> int:
+def build_due_digests(tx: Transaction, now: datetime) -> int:
     """Bundle held items of every digest subscription that is due into one digest row; return rows written.
 
     An empty period writes nothing and only moves the schedule on. The dedupe key (subscription, period
-    end) and the compare-and-set on ``next_digest_at`` keep two workers from sending one period twice.
+    end) and the row locks taken on the due subscriptions keep two workers from sending one period twice.
     """
     written = 0
-    query = (
-        select(SubscriptionRow)
-        .where(SubscriptionRow.mode == "digest")
-        .where(SubscriptionRow.status == "active")
-        .where(SubscriptionRow.next_digest_at <= now)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    for sub in session.scalars(query).all():
+    for sub in due_digest_subscriptions(tx, now):
         spec = DigestSpec.from_dict(sub.digest)
         period_end = sub.next_digest_at
-        assert period_end is not None  # the query filtered on it
-        items = session.scalars(
-            select(OutboxRow)
-            .where(OutboxRow.subscription_id == sub.id)
-            .where(OutboxRow.kind == KIND_DIGEST_ITEM)
-            .where(OutboxRow.status == STATUS_HELD)
-            .order_by(OutboxRow.id)
-        ).all()
+        assert period_end is not None  # only subscriptions with a due digest time are returned
         latest: dict[int, dict[str, Any]] = {}
-        for item in items:
-            record = item.payload["incident"]
+        for record in take_held_items(tx, sub.id):
             if record["id"] not in latest or record["version"] >= latest[record["id"]]["version"]:
                 latest[record["id"]] = record
-            item.status = "bundled"
         if latest:
             start = period_end - timedelta(seconds=spec.every)
             written += insert_outbox_rows(
-                session,
+                tx,
                 [
                     {
                         "subscription_id": sub.id,
@@ -253,44 +202,19 @@ def build_due_digests(session: Session, now: datetime) -> int:
                     }
                 ],
             )
-        sub.next_digest_at = spec.next_after(max(now, period_end))
+        set_next_digest(tx, sub.id, spec.next_after(max(now, period_end)))
     return written
 
 
 def format_subscriptions_table(db: Database) -> str:
     """The ``aidwatch subscriptions`` table: one line per subscription with status and last delivery."""
-    with db.session() as session:
-        last = (
-            select(
-                DeliveryAttemptRow.subscription_id,
-                func.max(DeliveryAttemptRow.attempted_at).label("last_at"),
-            )
-            .group_by(DeliveryAttemptRow.subscription_id)
-            .subquery()
-        )
-        rows = session.execute(
-            select(SubscriptionRow, last.c.last_at)
-            .outerjoin(last, last.c.subscription_id == SubscriptionRow.id)
-            .order_by(SubscriptionRow.created_at)
-        ).all()
-        last_status: dict[str, str] = {}
-        for sub, last_at in rows:
-            if last_at is not None:
-                attempt = session.scalars(
-                    select(DeliveryAttemptRow)
-                    .where(DeliveryAttemptRow.subscription_id == sub.id)
-                    .order_by(DeliveryAttemptRow.attempted_at.desc(), DeliveryAttemptRow.id.desc())
-                    .limit(1)
-                ).first()
-                if attempt is not None:
-                    last_status[sub.id] = attempt.status
-        header = ("ID", "CHANNEL", "TARGET", "MODE", "FORMAT", "STATUS", "LAST DELIVERY")
-        table = [header]
-        for sub, last_at in rows:
-            when = last_at.strftime("%Y-%m-%d %H:%M:%SZ") if last_at else "-"
-            delivery = f"{when} {last_status[sub.id]}" if sub.id in last_status else "-"
-            target = sub.target if len(sub.target) <= 48 else sub.target[:45] + "..."
-            table.append((sub.id, sub.channel, target, sub.mode, sub.format, sub.status, delivery))
+    header = ("ID", "CHANNEL", "TARGET", "MODE", "FORMAT", "STATUS", "LAST DELIVERY")
+    table = [header]
+    for sub, last_at, last_status in subscription_activity(db):
+        when = last_at.strftime("%Y-%m-%d %H:%M:%SZ") if last_at else "-"
+        delivery = f"{when} {last_status}" if last_status is not None else "-"
+        target = sub.target if len(sub.target) <= 48 else sub.target[:45] + "..."
+        table.append((sub.id, sub.channel, target, sub.mode, sub.format, sub.status, delivery))
     if len(table) == 1:
         return "no subscriptions"
     widths = [max(len(str(r[i])) for r in table) for i in range(len(header))]

@@ -1,4 +1,4 @@
-"""Run every benchmark, print one table and write bench/results/latest.json.
+"""Run every benchmark, print one table and write latest.json (under var/bench, or bench/results when recording).
 
 Each figure is a dict: ``name``, ``value``, ``unit`` and optionally ``baseline`` (the peer's or the
 floor's value measured in the same run), ``baseline_name``, ``floor`` and ``floor_name`` (the
@@ -14,8 +14,9 @@ import sys
 import time
 from pathlib import Path
 
+from bench import RECORDED, results_dir
+
 MODULES = ["bench.classify", "bench.polling", "bench.latency", "bench.memory"]
-RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
 def _machine() -> dict[str, object]:
@@ -65,8 +66,8 @@ def _print_table(figures: list[dict[str, object]]) -> None:
 
 
 def _markdown() -> None:
-    """Print bench/results/latest.json as a Markdown table (for docs/benchmarks.md)."""
-    data = json.loads(RESULTS.read_text())
+    """Print the recorded bench/results/latest.json as a Markdown table (for docs/benchmarks.md)."""
+    data = json.loads((RECORDED / "latest.json").read_text())
     print("| figure | ours | peer / baseline | ours/peer | floor | ours/floor | target | met |")
     print("|---|---|---|---|---|---|---|---|")
     for f in data["figures"]:
@@ -94,12 +95,13 @@ def main(argv: list[str]) -> int:
         print(f"== {name}", flush=True)
         figures.extend({"bench": name.rsplit(".", 1)[-1], **figure} for figure in module.run())
     _print_table(figures)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
+    results = results_dir() / "latest.json"
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(
         json.dumps({"machine": _machine(), "seconds": round(time.time() - started, 1), "figures": figures}, indent=2)
         + "\n"
     )
-    print(f"\nwritten to {RESULTS}")
+    print(f"\nwritten to {results}")
     return 0
 
 

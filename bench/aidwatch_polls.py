@@ -1,6 +1,6 @@
 """The aidwatch side of bench/polling.py, run in its own process (``--child``, plan as JSON on stdin).
 
-Polls go through the real spider, middlewares and item pipeline (``crawler.crawl_runner.run_poll`` on the
+Polls go through the real spider, middlewares and item pipeline (``crawler.crawl_runner.run_crawl`` on the
 asyncio reactor's loop) into a fresh SQLite database in a temp dir, with the production ingestor
 (classifier included). CPU is this process's (all its threads) plus that of the feed parser worker
 processes (``crawler.parser_pool``: they are part of aidwatch); the feed server is another process.
@@ -34,7 +34,7 @@ from alerts.store.feeds import lease_due_feeds, record_poll, sync_feed_list  # n
 from alerts.store.tables import utcnow  # noqa: E402
 from bench.common import FeedServerProcess, proc_cpu_seconds  # noqa: E402
 from bench.feedserver import BASE_TIME, ITEMS  # noqa: E402
-from crawler.crawl_runner import run_poll  # noqa: E402
+from crawler.crawl_runner import run_crawl  # noqa: E402
 from crawler.parser_pool import parser_pool  # noqa: E402
 from crawler.reactor import stop_reactor_threads  # noqa: E402
 
@@ -102,7 +102,7 @@ class Bench:
             self.db, utcnow(), owner="bench", lease_seconds=3600, limit=len(self.ids), feed_ids=self.ids
         )
         cpu0, wall0 = _cpu(), time.perf_counter()
-        summary = await run_poll(SETTINGS, self.db, feeds)
+        summary = await run_crawl(SETTINGS, self.db, feeds)
         wall, cpu = time.perf_counter() - wall0, _cpu() - cpu0
         return {
             "scenario": scenario,

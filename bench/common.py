@@ -12,7 +12,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import httpx
+import httpx2
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -35,7 +35,7 @@ class FeedServerProcess:
             port, self.smtp_port = (int(p) for p in self.proc.stdout.readline().split())
         self.port = port
         self.base = f"http://127.0.0.1:{self.port}"
-        self.client = httpx.Client(base_url=self.base, timeout=30)
+        self.client = httpx2.Client(base_url=self.base, timeout=30)
 
     @classmethod
     def attach(cls, port: int) -> FeedServerProcess:

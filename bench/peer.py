@@ -99,9 +99,9 @@ def peer_runs(server: FeedServerProcess, folder: Path, steps: list[dict[str, Any
 
 
 _FEEDPARSER_FLOOR = """
-import json, sys, time, feedparser, httpx
+import json, sys, time, feedparser, httpx2
 base, n = sys.argv[1], int(sys.argv[2])
-bodies = [httpx.get(f"{base}/feeds/{i}.xml").content for i in range(n)]
+bodies = [httpx2.get(f"{base}/feeds/{i}.xml").content for i in range(n)]
 cpu0 = time.process_time()
 for body in bodies:
     feedparser.parse(body)

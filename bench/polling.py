@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench import results_dir
 from bench.common import FeedServerProcess, figure, median, run_child
 from bench.peer import floors, peer_runs
 
@@ -33,7 +34,6 @@ PEERS: list[dict[str, Any]] = [
     {"n": 1000, "runs": RUNS, "new_runs": 0},
 ]
 PEER_NAME = "rss2email 3.14"
-RAW = Path(__file__).resolve().parent / "results" / "polling-runs.json"  # every run, for the record
 
 
 def _pick(results: list[dict[str, Any]], scenario: str, key: str) -> float | None:
@@ -126,6 +126,7 @@ def run() -> list[dict[str, Any]]:
         peer = peer_runs(server, Path(tmp), PEERS)
         print("   floors", flush=True)
         floor = floors(server, 1000, RUNS)
-    RAW.parent.mkdir(parents=True, exist_ok=True)
-    RAW.write_text(json.dumps({"aidwatch": ours, "peer": peer, "floors": floor}, indent=1) + "\n")
+    raw = results_dir() / "polling-runs.json"  # every run, for the record
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    raw.write_text(json.dumps({"aidwatch": ours, "peer": peer, "floors": floor}, indent=1) + "\n")
     return _figures(ours, peer, floor)

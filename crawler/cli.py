@@ -67,7 +67,7 @@ def _main(argv: Sequence[str] | None) -> int:
     )
     if not args.verbose:
         # Per-tick and per-migration chatter would drown the lines an operator needs.
-        for noisy in ("alembic", "apscheduler", "scrapy", "py.warnings", "trafilatura", "httpx"):
+        for noisy in ("alembic", "apscheduler", "scrapy", "py.warnings", "trafilatura", "httpx2"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
         # A tick skipped because the previous one still runs is expected under load; failures are logged
         # by the ticker itself.
@@ -144,7 +144,7 @@ async def _crawl(settings: Settings, feed_id: str | None, as_json: bool) -> int:
     from alerts.feedlist import load_feed_list
     from alerts.store.feeds import lease_due_feeds, list_feeds, sync_feed_list
     from alerts.store.tables import utcnow
-    from crawler.crawl_runner import run_poll
+    from crawler.crawl_runner import run_crawl
     from crawler.ticker import daemon_identity
 
     db = await asyncio.to_thread(_database, settings)
@@ -171,7 +171,7 @@ async def _crawl(settings: Settings, feed_id: str | None, as_json: bool) -> int:
         bar = tqdm(total=len(feeds), unit="feed", file=sys.stderr, leave=False)
         progress = lambda _feed: bar.update(1)  # noqa: E731
     try:
-        summary = await run_poll(settings, db, feeds, progress=progress)
+        summary = await run_crawl(settings, db, feeds, progress=progress)
     finally:
         if bar is not None:
             bar.close()

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scrapy.crawler import AsyncCrawlerRunner, Crawler
 
 from alerts.models import FeedState
-from alerts.settings import Settings, load_settings
+from alerts.settings import Settings
 from alerts.store.engine import Database
 from crawler.download_handler import abort_downloads
 from crawler.poll_tracker import CrawlSummary, ProgressFunction
@@ -34,10 +32,10 @@ CANCEL_BOUND_SECONDS = 1.5
 
 _active: set[Crawler] = set()
 
-__all__ = ["CrawlSummary", "run_poll", "stop"]
+__all__ = ["CrawlSummary", "run_crawl", "stop"]
 
 
-async def run_poll(
+async def run_crawl(
     settings: Settings,
     db: Database,
     feeds: list[FeedState],
@@ -45,7 +43,7 @@ async def run_poll(
     progress: ProgressFunction | None = None,
     ingestor: Ingestor | None = None,
 ) -> CrawlSummary:
-    """Poll ``feeds`` once: fetch, parse, fetch new articles, ingest, record each PollResult.
+    """Crawl ``feeds`` once: poll each (fetch, parse, fetch new articles, ingest) and record its PollResult.
 
     Runs a fresh Crawler on the current loop (which must be the asyncio reactor's loop) and returns
     the crawl's counters. ``progress`` is called with each feed id as its poll is recorded;
@@ -107,37 +105,3 @@ async def _stop_crawler(crawler: Crawler, *, grace: float, bound: float) -> None
     if not done:
         log.warning("crawl did not stop within %.1f s; abandoning it", grace + bound)
         stopping.cancel()
-
-
-def standalone_settings() -> Settings:
-    """``scrapy crawl feeds``: aidwatch settings from $AIDWATCH_CONFIG or the shipped config file."""
-    from config import DEFAULT_CONFIG_FILE
-
-    env_path = os.environ.get("AIDWATCH_CONFIG")
-    return load_settings(Path(env_path) if env_path else DEFAULT_CONFIG_FILE, os.environ)
-
-
-def standalone_arguments() -> dict[str, Any]:
-    """``scrapy crawl feeds``: spider arguments to poll every enabled feed of the configured database."""
-    from alerts.feedlist import load_feed_list
-    from alerts.store import make_database, upgrade
-    from alerts.store.feeds import lease_due_feeds, list_feeds, sync_feed_list
-    from alerts.store.tables import utcnow
-    from crawler.ticker import daemon_identity
-
-    settings = standalone_settings()
-    crawler = settings.crawler
-    db = make_database(settings.storage.url, echo=settings.storage.echo)
-    upgrade(db)
-    sync_feed_list(db, load_feed_list(crawler.feeds, crawler.default_interval, crawler.fetch_articles))
-    ids = [feed.id for feed in list_feeds(db)]
-    feeds = lease_due_feeds(
-        db,
-        utcnow(),
-        owner=daemon_identity(),
-        lease_seconds=max(600.0, crawler.download_timeout * 20),
-        limit=max(len(ids), 1),
-        feed_ids=ids,
-    )
-    log.info("polling %d of %d enabled feeds (the others are leased by a running daemon)", len(feeds), len(ids))
-    return {"feeds": feeds, "settings": settings, "db": db}

@@ -13,7 +13,6 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select, update
 
-from alerts.api import create_app
 from alerts.classify import get_classifier
 from alerts.delivery.worker import DeliveryWorker
 from alerts.models import FeedState
@@ -21,8 +20,9 @@ from alerts.settings import Settings
 from alerts.store import make_database, upgrade
 from alerts.store.engine import Database
 from alerts.store.tables import FeedRow, OutboxRow
+from alerts.web import create_site
 from crawler.api_server import api_server
-from crawler.crawl_runner import run_poll
+from crawler.crawl_runner import run_crawl
 from crawler.parser_pool import parser_pool, shutdown_parser_pools
 from crawler.ticker import Ticker
 
@@ -138,7 +138,7 @@ async def _serve(settings: Settings, listener: socket.socket, ready: asyncio.Eve
         log.warning("a previous run died: released %d feed lease(s), %d outbox claim(s)", feeds_freed, rows_freed)
 
     async def poll(feeds: list[FeedState]) -> object:
-        return await run_poll(settings, db, feeds)
+        return await run_crawl(settings, db, feeds)
 
     ticker = Ticker(settings, db, poll)
     await asyncio.to_thread(ticker.watcher.sync, db)
@@ -158,7 +158,7 @@ async def _serve(settings: Settings, listener: socket.socket, ready: asyncio.Eve
         coalesce=True,
         misfire_grace_time=None,
     )
-    app = create_app(settings, db, Readiness(db, scheduler, ticker))
+    app = create_site(settings, db, Readiness(db, scheduler, ticker))
     server = api_server(settings, app)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

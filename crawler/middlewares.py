@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import ClassVar, Self
 
 from scrapy import Request, Spider
@@ -24,32 +22,12 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
 from alerts.models import FeedState
+from alerts.retry_after import parse_retry_after
 
 log = logging.getLogger(__name__)
 
 FEED_META = "aidwatch_feed"  # request.meta key: the FeedState a request polls
 RETRY_AFTER_META = "aidwatch_retry_after"  # request.meta key: seconds the server asked us to wait
-MAX_RETRY_AFTER = 7 * 86400.0
-
-
-def parse_retry_after(value: str | bytes | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date); None if unusable."""
-    if value is None:
-        return None
-    text = value.decode("latin-1") if isinstance(value, bytes) else value
-    text = text.strip()
-    if not text:
-        return None
-    if text.isdigit():
-        return min(float(text), MAX_RETRY_AFTER)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
 class ConditionalGetMiddleware:
@@ -131,5 +109,4 @@ __all__ = [
     "RETRY_AFTER_META",
     "CachedRobotsTxtMiddleware",
     "ConditionalGetMiddleware",
-    "parse_retry_after",
 ]

@@ -46,18 +46,18 @@ class IngestPipeline:
         threshold = spider.aidwatch.classifier.threshold
         return cls(crawler, spider, Ingestor(spider.db, default_classifier(threshold)))
 
-    async def process_item(self, item: Article) -> Article:
+    async def process_item(self, article: Article) -> Article:
         """Ingest one article; a failure is counted against its feed, never raised into Scrapy."""
         try:
-            outcome = await self.batches.submit(item)
+            outcome = await self.batches.submit(article)
         except Exception as exc:
-            log.exception("feed %s: could not store %s", item.feed_id, item.url)
+            log.exception("feed %s: could not store article %s", article.feed_id, article.url)
             self.crawler.stats.inc_value("aidwatch/ingest_failed")
-            self.spider.tracker.article_done(item.feed_id, None, f"{type(exc).__name__}: {exc}"[:300])
-            return item
+            self.spider.tracker.article_done(article.feed_id, None, f"{type(exc).__name__}: {exc}"[:300])
+            return article
         self.crawler.stats.inc_value("aidwatch/articles_stored" if outcome.stored else "aidwatch/articles_known")
-        self.spider.tracker.article_done(item.feed_id, outcome)
-        return item
+        self.spider.tracker.article_done(article.feed_id, outcome)
+        return article
 
-    async def _ingest_batch(self, items: list[Article]) -> list[IngestOutcome | Exception]:
-        return await asyncio.to_thread(self.ingestor.ingest_many, items)
+    async def _ingest_batch(self, articles: list[Article]) -> list[IngestOutcome | Exception]:
+        return await asyncio.to_thread(self.ingestor.ingest_many, articles)

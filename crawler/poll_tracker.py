@@ -60,7 +60,7 @@ class PollTracker:
         self.recorded: list[PollResult] = []
 
     def feed_polled(self, result: PollResult, articles_expected: int = 0) -> None:
-        """The feed was fetched (or failed); ``articles_expected`` items will follow for it."""
+        """The feed was fetched (or failed); ``articles_expected`` articles will follow for it."""
         self.summary.entries_new += result.entries_new
         self._results[result.feed_id] = result
         self._pending[result.feed_id] = self._pending.get(result.feed_id, 0) + articles_expected
@@ -142,8 +142,3 @@ class PollTracker:
                 self._finish(result)
         while self._flusher is not None and not self._flusher.done():
             await asyncio.gather(self._flusher, return_exceptions=True)
-
-    @property
-    def feeds_done(self) -> int:
-        """Feeds whose poll is complete (recorded or being recorded)."""
-        return len(self._done)

@@ -8,6 +8,7 @@ import pytest
 
 from crawler.reactor import install_asyncio_reactor
 from tests.support.feed_server import FeedServer
+from tests.support.shared import require_shared
 
 # Before anything imports twisted.internet.reactor (docs/decisions/0001-reactor-and-loop.md).
 install_asyncio_reactor()
@@ -20,3 +21,19 @@ def feed_server() -> Iterator[FeedServer]:
     server = FeedServer().start()
     yield server
     server.stop()
+
+
+# --- ../shared: tests marked @pytest.mark.shared(path, ...) skip without it, and fail under CI=true --------
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Check the ../shared paths a test's ``shared`` marks name before it runs (tests/support/shared.py)."""
+    for mark in item.iter_markers("shared"):
+        require_shared(*mark.args)
+
+
+# --- markers: a test run on the "postgresql" parameter of a database fixture is a postgres test -----
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test parametrized with the PostgreSQL backend ``postgres`` (``make test-fast`` leaves them out)."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "postgresql" in callspec.params.values():
+            item.add_marker(pytest.mark.postgres)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 import requests
 import schemathesis
@@ -230,10 +230,10 @@ def seed_in_process(app: FastAPI, db: Database) -> Seeds:
     """One webhook subscription, one feed and one incident, made through the in-process API."""
     incident = make_incident(id=7)
     store_incident(db, incident)
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx2.ASGITransport(app=app)
 
     async def create() -> tuple[str, str]:
-        async with httpx.AsyncClient(transport=transport, base_url="http://t", headers=AUTH) as http:
+        async with httpx2.AsyncClient(transport=transport, base_url="http://t", headers=AUTH) as http:
             sub = await http.post("/api/v1/subscriptions", json={"channel": "webhook", "target": PUBLIC_HOOK})
             feed = await http.post("/api/v1/feeds", json={"id": "seeded", "url": SEED_FEED_URL})
         assert sub.status_code == 201, sub.text
@@ -248,7 +248,7 @@ async def test_inputs_the_fuzzer_found_are_4xx(app: FastAPI, db: Database) -> No
     """Regressions: a 30-digit offset overflowed SQLite's integers; a non-ASCII link token broke the HMAC check."""
     seeds = await asyncio.to_thread(seed_in_process, app, db)
     sub = seeds.subscription_id
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", headers=AUTH) as http:
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://t", headers=AUTH) as http:
         for path in ("/api/v1/subscriptions", f"/api/v1/subscriptions/{sub}/deliveries", "/api/v1/incidents"):
             response = await http.get(path, params={"offset": 10**30})
             assert response.status_code == 400, (path, response.text)
@@ -307,7 +307,7 @@ async def test_oversized_bodies_are_refused_with_413_over_a_socket(served: tuple
     host, port = served
     url = f"http://{host}:{port}/api/v1/subscriptions"
     big = {"channel": "webhook", "target": PUBLIC_HOOK, "name": "x" * (LIMIT * 4)}
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with httpx2.AsyncClient(timeout=10) as http:
         declared = await http.post(url, json=big)
         fits = await http.post(url, json={"channel": "webhook", "target": PUBLIC_HOOK, "name": "x" * 100})
         patched = await http.patch(

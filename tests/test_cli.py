@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from tests.support.daemon import poll_until
@@ -107,11 +107,11 @@ def test_db_upgrade_is_idempotent(tmp_path: Path) -> None:
     assert (tmp_path / "state" / "aidwatch.db").exists()
 
 
-def wait_http(url: str, timeout: float) -> httpx.Response:
-    def answer() -> httpx.Response | None:
+def wait_http(url: str, timeout: float) -> httpx2.Response:
+    def answer() -> httpx2.Response | None:
         try:
-            return httpx.get(url, timeout=1)
-        except httpx.TransportError:
+            return httpx2.get(url, timeout=1)
+        except httpx2.TransportError:
             return None
 
     return poll_until(answer, timeout, url)
@@ -127,7 +127,7 @@ def test_serve_answers_health_and_stops_cleanly_on_sigterm(tmp_path: Path, news_
     try:
         health = wait_http(f"http://127.0.0.1:{port}/healthz", 30)
         assert health.status_code == 200
-        ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+        ready = httpx2.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
         assert ready.status_code == 200 and ready.json()["checks"]["database"] is True
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)

@@ -13,17 +13,15 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from tests.support.daemon import Daemon, daemon_config
 from tests.support.feed_server import FeedServer, rss
+from tests.support.shared import DEV_SET, SEED, require_shared
 from tests.support.smtp_server import SmtpServer, smtp_server
 from tests.support.webhook_receiver import Receiver, verify_standard_webhook, webhook_receiver
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SEED = SHARED / "seed" / "000_c6cb496dab8ea76f.txt"
-DEV = SHARED / "corpus" / "dev.jsonl"
 SECOND_OUTLET = Path(__file__).parent / "fixtures" / "articles" / "herat_second_outlet.txt"
 NEWS_SET = Path(__file__).parent / "data" / "news" / "en.jsonl"
 # The project's own news set: a bombing whose toll rises while hospitals struggle and the UN condemns it.
@@ -45,7 +43,7 @@ def page(title: str, body: str) -> bytes:
 
 def negative_articles(count: int) -> list[dict[str, str]]:
     """Real full news articles labelled negative (the first ones by id: no choosing)."""
-    rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines()]
+    rows = [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines()]
     chosen = sorted(
         (r for r in rows if r["kind"] == "news_article" and r["label"] == 0 and r["id"].startswith("hrdsattack:")),
         key=lambda r: r["id"],
@@ -55,8 +53,8 @@ def negative_articles(count: int) -> list[dict[str, str]]:
 
 @pytest.fixture
 def shared_data() -> None:
-    if not SEED.exists() or not DEV.exists():
-        pytest.skip(f"../shared is missing ({SHARED}): the end-to-end test reads the seed and corpus from there")
+    """The seed report and the dev set from ../shared (skip without them; fail under CI=true)."""
+    require_shared(SEED, DEV_SET)
 
 
 @pytest.fixture
@@ -117,7 +115,7 @@ def test_herat_report_becomes_one_alert_in_each_channel(
         mail = api.post("/api/v1/subscriptions", json={"channel": "email", "target": "analyst@example.org"})
         assert mail.status_code == 201 and mail.json()["status"] == "pending_confirmation"
         [confirmation] = smtp.handler.wait_for(1, timeout=POLL_BUDGET)
-        confirmed = httpx.post(confirm_link(text_part(confirmation.raw)), timeout=10)  # a GET confirms nothing
+        confirmed = httpx2.post(confirm_link(text_part(confirmation.raw)), timeout=10)  # a GET confirms nothing
         assert confirmed.status_code == 200 and confirmed.json()["status"] == "active"
 
         # The negatives are polled and stored; then the Herat report appears on the same feed.

@@ -24,7 +24,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -53,7 +53,7 @@ def publish_entries(feed_server: FeedServer, base: str, count: int) -> str:
     return feed_server.feed(f"{base}/feed.xml", rss(items))
 
 
-def subscribe_webhook(api: httpx.Client, target: str) -> dict[str, Any]:
+def subscribe_webhook(api: httpx2.Client, target: str) -> dict[str, Any]:
     """A webhook subscription to everything; returns the 201 body."""
     response = api.post("/api/v1/subscriptions", json={"channel": "webhook", "target": target})
     assert response.status_code == 201, response.text
@@ -63,7 +63,7 @@ def subscribe_webhook(api: httpx.Client, target: str) -> dict[str, Any]:
 
 def delivery_log(daemon: Daemon, subscription: dict[str, Any]) -> list[dict[str, Any]]:
     """The subscription's delivery log through the API with its manage token, oldest first."""
-    response = httpx.get(
+    response = httpx2.get(
         f"{daemon.base_url}/api/v1/subscriptions/{subscription['id']}/deliveries",
         headers={"Authorization": f"Bearer {subscription['manage_token']}"},
         timeout=10,
@@ -75,8 +75,8 @@ def delivery_log(daemon: Daemon, subscription: dict[str, Any]) -> list[dict[str,
 def ready_status(daemon: Daemon) -> int | None:
     """/readyz's status code, or None when the API does not answer."""
     try:
-        return httpx.get(daemon.base_url + "/readyz", timeout=5).status_code
-    except httpx.TransportError:
+        return httpx2.get(daemon.base_url + "/readyz", timeout=5).status_code
+    except httpx2.TransportError:
         return None
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
@@ -15,9 +13,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from alerts import metrics
 from alerts.api import routes_admin, routes_incidents, routes_links, routes_subscriptions
 from alerts.api.context import ApiContext
-from alerts.api.errors import ApiError, install_error_handlers
+from alerts.api.errors import ApiError, error_response, install_error_handlers
+from alerts.api.schemas import Health, Readiness
 from alerts.api.security import RateLimiter
 from alerts.settings import Settings
+from alerts.store import utcnow
 from alerts.store.engine import Database
 
 
@@ -35,15 +35,11 @@ class BodyLimit:
             return
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            code = 413 if length.isdigit() else 400
-            body = {
-                "error": {
-                    "code": "body_too_large" if code == 413 else "bad_request",
-                    "message": f"the body must be at most {self.max_bytes} bytes" if code == 413 else "bad length",
-                    "field": None,
-                }
-            }
-            await JSONResponse(body, status_code=code)(scope, receive, send)
+            if length.isdigit():
+                answer = error_response(413, "body_too_large", f"the body must be at most {self.max_bytes} bytes")
+            else:
+                answer = error_response(400, "bad_request", "bad length")
+            await answer(scope, receive, send)
             return
         seen = 0
 
@@ -82,7 +78,7 @@ def create_app(
         settings=settings,
         db=db,
         limiter=RateLimiter(settings.api.subscriptions_per_hour),
-        clock=clock or (lambda: datetime.now(UTC)),
+        clock=clock or utcnow,
         readiness=readiness,
     )
     install_error_handlers(app)
@@ -90,17 +86,19 @@ def create_app(
     app.include_router(routes_links.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_incidents.router)
-    # Imported here: the web pages are built on this package (its models and services), not the reverse.
-    from alerts.web import install_web
 
-    install_web(app)
-
-    @app.get("/healthz", tags=["ops"], summary="Liveness")
-    def healthz() -> dict[str, str]:
+    @app.get("/healthz", response_model=Health, tags=["ops"], summary="Liveness")
+    def healthz() -> Health:
         """200 while the process serves requests."""
-        return {"status": "ok"}
+        return Health(status="ok")
 
-    @app.get("/readyz", tags=["ops"], summary="Readiness", responses={503: {"description": "not ready"}})
+    @app.get(
+        "/readyz",
+        response_model=Readiness,
+        tags=["ops"],
+        summary="Readiness",
+        responses={503: {"model": Readiness, "description": "not ready: the failing checks are false"}},
+    )
     def readyz() -> Response:
         """200 when every check (database reachable, scheduler running) passes, else 503 with the checks."""
         try:
@@ -108,10 +106,16 @@ def create_app(
         except Exception:
             checks = {"readiness": False}
         ok = bool(checks) and all(checks.values())
-        body: dict[str, Any] = {"status": "ready" if ok else "unavailable", "checks": checks}
-        return Response(json.dumps(body), status_code=200 if ok else 503, media_type="application/json")
+        body = Readiness(status="ready" if ok else "unavailable", checks=checks)
+        return JSONResponse(body.model_dump(mode="json"), status_code=200 if ok else 503)
 
-    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=Response)
+    @app.get(
+        "/metrics",
+        tags=["ops"],
+        summary="Prometheus metrics",
+        response_class=Response,
+        responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}, "description": "metrics"}},
+    )
     def metrics_endpoint() -> Response:
         """Prometheus text exposition of the daemon's registry."""
         return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)

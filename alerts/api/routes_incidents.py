@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -10,6 +10,7 @@ from alerts.api.context import ApiContext, get_context
 from alerts.api.errors import ERROR_RESPONSES, ApiError
 from alerts.api.schemas import Category, IncidentList, Timestamp
 from alerts.api.security import require_admin
+from alerts.models import Incident
 from alerts.store.incidents import get_incident, list_incidents
 
 Ctx = Annotated[ApiContext, Depends(get_context)]
@@ -47,15 +48,15 @@ def incidents(
         limit=limit,
         offset=offset,
     )
-    return IncidentList(incidents=[i.as_record() for i in found], limit=limit, offset=offset)
+    return IncidentList(incidents=found, limit=limit, offset=offset)
 
 
-@router.get("/{incident_id}", summary="One incident")
-def incident(incident_id: int, ctx: Ctx) -> dict[str, Any]:
+@router.get("/{incident_id}", response_model=Incident, summary="One incident")
+def incident(incident_id: int, ctx: Ctx) -> Incident:
     """The incident record (docs/api.md, incidents)."""
     if not 0 < incident_id < 2**63:
         raise ApiError(404, "not_found", "no such incident")
     found = get_incident(ctx.db, incident_id)
     if found is None:
         raise ApiError(404, "not_found", "no such incident")
-    return found.as_record()
+    return found

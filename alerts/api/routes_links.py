@@ -10,11 +10,12 @@ JSON saying how to act. The actions are POSTs: ``/confirm`` (JSON clients) and `
 from __future__ import annotations
 
 import asyncio
+import html
 from typing import Annotated, Any
 from urllib.parse import parse_qs, quote, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from alerts.api.context import ApiContext, get_context
 from alerts.api.errors import ERROR_RESPONSES, ApiError
@@ -27,7 +28,12 @@ from alerts.store.subscriptions import SubscriptionView
 router = APIRouter(prefix="/api/v1/subscriptions", tags=["links"], responses=ERROR_RESPONSES)
 Ctx = Annotated[ApiContext, Depends(get_context)]
 Token = Annotated[str, Query(min_length=1, max_length=200, description="the token from the emailed link")]
-_PAGE: dict[int | str, dict[str, Any]] = {303: {"description": "browsers: the web page with the button"}}
+_HTML = {"text/html": {"schema": {"type": "string", "description": "a short note linking to the web page"}}}
+#: Browsers are sent on to the web page with the button; the answer also says so in HTML (RFC 9110, 303).
+_PAGE: dict[int | str, dict[str, Any]] = {303: {"content": _HTML, "description": "browsers: the web page"}}
+_CONFIRM: dict[int | str, dict[str, Any]] = {
+    409: {"model": LinkResult, "description": "unsubscribed: it cannot be confirmed"}
+}
 UNSUBSCRIBED = "You are unsubscribed: nothing more will be sent."
 
 
@@ -37,8 +43,9 @@ def _answer(status: int, view: SubscriptionView, message: str) -> Response:
 
 def _to_page(action: str, subscription_id: str, token: str) -> Response:
     # Relative: works behind any public URL. The token is checked by the page, which explains a bad one.
-    query = urlencode({"token": token})
-    return RedirectResponse(f"/subscriptions/{quote(subscription_id, safe='')}/{action}?{query}", status_code=303)
+    page = f"/subscriptions/{quote(subscription_id, safe='')}/{action}?{urlencode({'token': token})}"
+    note = f'<!doctype html><title>aidwatch</title><p><a href="{html.escape(page)}">Continue</a></p>'
+    return HTMLResponse(note, status_code=303, headers={"Location": page})
 
 
 def _subscription(ctx: ApiContext, action: str, subscription_id: str, token: str) -> SubscriptionView:
@@ -64,7 +71,7 @@ def confirm_link(subscription_id: str, token: Token, request: Request, ctx: Ctx)
     return _answer(200, view, f"This subscription is {view.status.replace('_', ' ')}: nothing to confirm.")
 
 
-@router.post("/{subscription_id}/confirm", response_model=LinkResult, summary="Confirm an email")
+@router.post("/{subscription_id}/confirm", response_model=LinkResult, responses=_CONFIRM, summary="Confirm an email")
 def confirm(subscription_id: str, token: Token, ctx: Ctx) -> Response:
     """Double opt-in: activates a pending email subscription (idempotent); 409 once unsubscribed."""
     view = _subscription(ctx, "confirm", subscription_id, token)

@@ -42,6 +42,7 @@ def subscription_out(view: SubscriptionView) -> SubscriptionOut:
     data.pop("manage_token_hash")
     if view.channel != "webhook":
         data["format"] = None  # stored for every row, but only webhook bodies have a format
+    data["filters"] = Filters.from_dict(view.filters).to_dict()  # as every write stores them
     return SubscriptionOut(**data)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pycountry
@@ -16,12 +16,13 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
 from alerts.limits import DURATION_PATTERN, MAX_DURATION, MINUTE, check_instant, parse_duration
-from alerts.models import CATEGORIES, EVENT_TYPES
+from alerts.models import CATEGORIES, EVENT_TYPES, CategoryName, EventTypeName, Incident
 
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
 EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
@@ -171,34 +172,67 @@ class SubscriptionPatch(_Strict):
     name: Name | None = None
 
 
-class SubscriptionCreated(BaseModel):
+class _Out(BaseModel):
+    # An answer always carries every field (null when there is no value): the OpenAPI document says so.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
+# Stored values are documented by their vocabulary but not re-checked on the way out: an answer must not
+# fail on a row written under an older vocabulary.
+_Status = Annotated[
+    str,
+    WithJsonSchema({"type": "string", "enum": ["pending_confirmation", "active", "disabled", "unsubscribed"]}),
+]
+
+
+class SubscriptionCreated(_Out):
     """201 answer: the manage token and signing secret are shown this once."""
 
-    id: str
-    status: str
-    manage_token: str
-    signing_secret: str
+    id: str = Field(description="subscription id")
+    status: _Status = Field(description="pending_confirmation (email) or active (webhook)")
+    manage_token: str = Field(description="Bearer token to read, change or delete it; shown only now")
+    signing_secret: str = Field(description="webhook signing key (whsec_ + base64); shown only now")
 
 
-class SubscriptionOut(BaseModel):
+class FiltersOut(_Out):
+    """What the subscription is alerted about; an empty list or null matches everything."""
+
+    countries: list[str] = Field(default_factory=list, description="ISO 3166-1 alpha-2 codes")
+    categories: list[CategoryName] = Field(default_factory=list)
+    event_types: list[EventTypeName] = Field(default_factory=list)
+    min_score: float | None = Field(default=None, description="lowest classifier score, 0 to 1")
+    min_killed: int | None = Field(default=None, description="fewest people killed")
+    keywords: list[str] = Field(default_factory=list, description="whole words, any case, in the incident's texts")
+    languages: list[str] = Field(default_factory=list, description="ISO 639 codes of the first report's language")
+
+
+class DigestOut(_Out):
+    """Digest schedule: every ``every``, phased at local time ``at`` in ``timezone``."""
+
+    every: str = Field(default="1d", description="a duration such as '1d' or '6h'")
+    at: str | None = Field(default=None, description="local clock time HH:MM, or null")
+    timezone: str = Field(default="UTC", description="IANA time zone")
+
+
+class SubscriptionOut(_Out):
     """A subscription as its owner (or the admin) sees it."""
 
     id: str
-    channel: str
-    target: str
+    channel: Channel
+    target: str = Field(description="email address or webhook URL")
     name: str | None
-    format: str | None = Field(description="webhooks: json, slack, teams or text; null for email (text + HTML)")
-    mode: str
-    filters: dict[str, Any]
-    digest: dict[str, Any] | None
-    status: str
-    status_reason: str | None
+    format: Format | None = Field(description="webhooks: json, slack, teams or text; null for email (text + HTML)")
+    mode: Mode
+    filters: FiltersOut
+    digest: DigestOut | None = Field(description="the schedule when mode is digest, else null")
+    status: _Status
+    status_reason: str | None = Field(description="why it was disabled, if it was")
     created_at: datetime
-    confirmed_at: datetime | None
-    next_digest_at: datetime | None
+    confirmed_at: datetime | None = Field(description="when the email address was confirmed (webhooks: null)")
+    next_digest_at: datetime | None = Field(description="when the next digest is due (digest mode)")
 
 
-class SubscriptionList(BaseModel):
+class SubscriptionList(_Out):
     """GET /subscriptions (admin)."""
 
     subscriptions: list[SubscriptionOut]
@@ -206,46 +240,46 @@ class SubscriptionList(BaseModel):
     offset: int
 
 
-class DeliveryOut(BaseModel):
+class DeliveryOut(_Out):
     """One delivery attempt."""
 
     id: int
     time: datetime
-    status: str
-    response_code: int | None
+    status: Annotated[str, WithJsonSchema({"type": "string", "enum": ["delivered", "retry", "failed"]})]
+    response_code: int | None = Field(description="HTTP status (webhook) or SMTP reply code (email)")
     error: str | None
     duration_ms: int | None
-    message_id: str
-    kind: str
-    event: str | None
+    message_id: str = Field(description="the webhook-id / Message-ID, the same on every retry")
+    kind: str = Field(description="alert, digest or confirmation")
+    event: str | None = Field(description="incident.created, incident.updated, digest; null for confirmations")
     incident_id: int | None
     incident_version: int | None
 
 
-class DeliveryList(BaseModel):
+class DeliveryList(_Out):
     """GET /subscriptions/{id}/deliveries."""
 
-    deliveries: list[DeliveryOut]
-    pending: int
+    deliveries: list[DeliveryOut] = Field(description="newest first")
+    pending: int = Field(description="messages still waiting to be sent")
 
 
-class LinkResult(BaseModel):
+class LinkResult(_Out):
     """JSON answer of the confirm and unsubscribe links."""
 
     id: str
-    status: str
-    message: str
+    status: _Status
+    message: str = Field(description="what happened, for a person")
 
 
-class IncidentList(BaseModel):
+class IncidentList(_Out):
     """GET /incidents."""
 
-    incidents: list[dict[str, Any]]
+    incidents: list[Incident] = Field(description="most recently updated first")
     limit: int
     offset: int
 
 
-class FeedOut(BaseModel):
+class FeedOut(_Out):
     """A feed with its polling state."""
 
     id: str
@@ -253,20 +287,33 @@ class FeedOut(BaseModel):
     interval_seconds: int
     language: str | None
     fetch_articles: bool
-    origin: str
+    origin: str = Field(description="file (the feed list) or api")
     enabled: bool
     last_poll_at: datetime | None
     last_success_at: datetime | None
     next_poll_at: datetime
-    last_status: str | None
+    last_status: str | None = Field(description="ok, not_modified or error; null before the first poll")
     last_http_status: int | None
     last_error: str | None
-    error_count: int
+    error_count: int = Field(description="errors in a row (0 after a success)")
     polls: int
     entries_seen: int
 
 
-class FeedListOut(BaseModel):
+class FeedListOut(_Out):
     """GET /feeds."""
 
     feeds: list[FeedOut]
+
+
+class Health(_Out):
+    """GET /healthz."""
+
+    status: Literal["ok"]
+
+
+class Readiness(_Out):
+    """GET /readyz: 200 when every check passes, 503 otherwise."""
+
+    status: Literal["ready", "unavailable"]
+    checks: dict[str, bool] = Field(description="each check by name (database, scheduler, ...) and whether it passed")

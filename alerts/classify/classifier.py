@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+from alerts.classify.casualty_figures import casualties, toll_sentences
 from alerts.classify.dates import attack_date, is_historical
 from alerts.classify.event import decide
 from alerts.classify.features import Analysis, Unit, analyse, ensure_violence, spans
 from alerts.classify.lexicon import FULL_LANGUAGES, LANGUAGES, Lexicon, load_lexicon, support_level
-from alerts.classify.model import NO_UNIT_LOGIT, ModelSet, SentenceModel
-from alerts.classify.numbers import casualties, toll_sentences
+from alerts.classify.model import NO_UNIT_LOGIT, ModelSet
 from alerts.classify.places import resolve
 from alerts.classify.sentences import detect_language
 from alerts.models import CATEGORIES, EVENT_TYPES, Verdict
@@ -43,10 +43,6 @@ class Classifier:
         # are compiled on their first document (most deployments never see most of them).
         for lang in FULL_LANGUAGES:
             load_lexicon(lang)
-
-    def model_for(self, lang: str) -> SentenceModel:
-        """The sentence model used for documents in ``lang``."""
-        return self.models.for_lang(lang)
 
     def score_units(self, analysis: Analysis) -> list[tuple[float, Unit]]:
         """(logit, unit) for each candidate sentence, best first."""

@@ -26,7 +26,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from alerts.classify.lexicon import Lexicon, normalize_arabic
-from alerts.classify.numbers import word_value
+from alerts.classify.number_words import word_value
 
 HISTORICAL_DAYS = 30
 _WORD = re.compile(r"\d{1,4}|[^\W\d_]+", re.UNICODE)

@@ -31,16 +31,6 @@ from alerts.classify.features import SHORT_DOC, Analysis, Sentence, Unit, ensure
 from alerts.classify.lexicon import Lexicon
 
 ATTACK = "attack"
-REASONS: tuple[str, ...] = (
-    ATTACK,
-    "no_target",
-    "responder_only",
-    "no_violence",
-    "weak_evidence",
-    "accident",
-    "historical",
-    "aggregate",
-)
 # Violence types that are intentional by nature: a sentence with one of them is not an accident story.
 _INTENT_TYPES = frozenset(
     {"armed_attack", "kidnapping", "looting_or_robbery", "raid_or_occupation", "sexual_violence", "detention"}

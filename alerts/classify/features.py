@@ -159,10 +159,22 @@ def unit_features(
     ``displacement``: whether the document names refugees, displaced people or a refugee/IDP camp
     anywhere; a bare "camp" in a story that never does is most often an army or armed-group camp.
     """
+    vtypes = {v for v, _s, _e in sent.violence}
+    # Each step's keys have their own prefixes; the order of the steps is the order the weights are
+    # summed in, kept so that a document's score does not move in its last bits.
+    return {
+        **_target_violence_features(sent, vtypes, neighbour_violence),
+        **_role_features(sent, vtypes, displacement),
+        **_proximity_features(sent),
+        **_word_features(sent, stop),
+    }
+
+
+def _target_violence_features(sent: Sentence, vtypes: set[str], neighbour_violence: bool) -> dict[str, float]:
+    """Which targets and which kinds of violence the sentence names (or a neighbour lends)."""
     f: dict[str, float] = {}
     for cat in sent.categories:
         f["c:" + cat] = 1.0
-    vtypes = {v for v, _s, _e in sent.violence}
     for v in vtypes:
         f["v:" + v] = 1.0
     if not vtypes:
@@ -173,6 +185,12 @@ def unit_features(
         f["v:detention_only"] = 1.0
     if neighbour_violence:
         f["vctx"] = 1.0
+    return f
+
+
+def _role_features(sent: Sentence, vtypes: set[str], displacement: bool) -> dict[str, float]:
+    """Neutral roles, hidden targets, cues, the headline, and what kind of camp a bare "camp" is."""
+    f: dict[str, float] = {}
     for n in sent.neutral:
         f["n:" + n] = 1.0
     if sent.hidden_targets:
@@ -191,7 +209,12 @@ def unit_features(
     if "military_context" in sent.cues and any(c.startswith("camp") for c in sent.categories):
         # "the camp" next to soldiers and barracks is usually a military one.
         f["camp_military_context"] = 1.0
-    # Distance in tokens between the nearest victim-role target and violence word.
+    return f
+
+
+def _proximity_features(sent: Sentence) -> dict[str, float]:
+    """Distance in tokens between the nearest victim-role target and violence word, and their order."""
+    f: dict[str, float] = {}
     best = 10_000
     before = after = False
     for c, ts, _te in sent.targets:
@@ -217,6 +240,12 @@ def unit_features(
         f["prox_v_before_t"] = 1.0
     if after:
         f["prox_t_before_v"] = 1.0
+    return f
+
+
+def _word_features(sent: Sentence, stop: frozenset[str]) -> dict[str, float]:
+    """The sentence's length, words and word pairs (pairs of two stop words are left out)."""
+    f: dict[str, float] = {}
     toks = tokens(sent.norm)
     if len(toks) > 60:
         f["long_sentence"] = 1.0

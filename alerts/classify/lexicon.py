@@ -156,7 +156,8 @@ class Lexicon:
     event: re.Pattern[str] | None = None
     event_ambiguous: re.Pattern[str] | None = None
     event_built: re.Pattern[str] | None = None
-    # Casualty and date keys (numbers.py, dates.py); all optional, so a lexicon without them still loads.
+    # Casualty and date keys (number_words.py, casualty_figures.py, dates.py); all optional, so a lexicon
+    # without them still loads.
     no_casualties: re.Pattern[str] | None = None
     cumulative: re.Pattern[str] | None = None
     aggregate: re.Pattern[str] | None = None

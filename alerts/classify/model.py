@@ -45,13 +45,6 @@ class SentenceModel:
         """Document probability from the best unit logit."""
         return sigmoid(self.platt_a * logit + self.platt_b)
 
-    def contributions(self, feats: dict[str, float], top: int = 8) -> list[tuple[str, float]]:
-        """The features that moved a unit's score most (for explanations and debugging)."""
-        items = [(k, self.weights.get(k, 0.0) * v) for k, v in feats.items()]
-        items = [it for it in items if it[1]]
-        items.sort(key=lambda kv: -abs(kv[1]))
-        return items[:top]
-
     def to_json(self) -> dict[str, object]:
         """Serialisable form; weights rounded to keep the committed file small and diff-able."""
         return {

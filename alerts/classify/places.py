@@ -234,6 +234,21 @@ def _undated(texts: list[str], datelines: list[str]) -> list[str]:
     return out
 
 
+def _first_city(gz: Gazetteer, cities: list[Place], country: str | None) -> Place | None:
+    """The first of ``cities`` that has a namesake in ``country`` (when known), else in a focus country or
+    big enough to be meant without one; named as the text names it."""
+    for city in cities:
+        namesakes = [c for c in gz.candidates(city.name) if c.kind == "city"] or [city]
+        if country:
+            namesakes = [c for c in namesakes if c.country == country]
+        else:
+            focused = [c for c in namesakes if c.country in gz.focus]
+            namesakes = focused or [c for c in namesakes if c.population >= SMALL_TOWN]
+        if namesakes:
+            return replace(namesakes[0], name=city.name)
+    return None
+
+
 def resolve(evidence: list[str], title: str, body: list[str], lang: str) -> tuple[str | None, Place | None]:
     """Country code and attack place, preferring the evidence sentences, then the headline, then the body.
 
@@ -258,22 +273,10 @@ def resolve(evidence: list[str], title: str, body: list[str], lang: str) -> tupl
         if country is None and countries:
             country = max(countries, key=countries.count)  # ties: the first named (set order is random)
         if location is None:
-            for city in cities:
-                namesakes = [c for c in gz.candidates(city.name) if c.kind == "city"] or [city]
-                if country:
-                    namesakes = [c for c in namesakes if c.country == country]
-                else:
-                    focused = [c for c in namesakes if c.country in gz.focus]
-                    namesakes = focused or [c for c in namesakes if c.population >= SMALL_TOWN]
-                if not namesakes:
-                    continue
-                location = replace(namesakes[0], name=city.name)
-                break
+            location = _first_city(gz, cities, country)
         if region is None:
-            for p in found:
-                if p.kind == "region" and (country is None or p.country == country):
-                    region = p
-                    break
+            in_country = [p for p in found if p.kind == "region" and (country is None or p.country == country)]
+            region = in_country[0] if in_country else None
         if country is None and location is not None:
             country = location.country
         if country and location:

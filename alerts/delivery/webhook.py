@@ -1,4 +1,4 @@
-"""Webhook channel: Standard Webhooks signatures, httpx, one attempt per call.
+"""Webhook channel: Standard Webhooks signatures, httpx2, one attempt per call.
 
 Status handling: 2xx is success; 410 Gone disables the subscription; a target that fails the address
 check fails at once; everything else, including 3xx (redirects are not followed: point the subscription
@@ -16,13 +16,13 @@ import contextlib
 import hashlib
 import hmac
 import time
-from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
+import httpx2
 
 from alerts.delivery.base import Message, SendResult
 from alerts.netpolicy import UnsafeTarget, check_target_async
+from alerts.retry_after import parse_retry_after
 from alerts.settings import DeliverySettings
 
 USER_AGENT = "aidwatch-webhooks/0.1"
@@ -54,32 +54,18 @@ def pin_to_address(url: str, address: str) -> tuple[str, str, str]:
     return urlunsplit(parts._replace(netloc=netloc)), host_header, host
 
 
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP-date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
-
-
 class WebhookChannel:
     """POSTs the rendered body to the subscription's URL, signed per Standard Webhooks."""
 
-    def __init__(self, settings: DeliverySettings, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, settings: DeliverySettings, client: httpx2.AsyncClient | None = None) -> None:
         self.settings = settings
         # No keep-alive: connections are pinned to an address per request, and a pooled connection
         # verified for one host name must not carry a request for another name on the same address.
-        self._client = client or httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.timeout),
+        self._client = client or httpx2.AsyncClient(
+            timeout=httpx2.Timeout(settings.timeout),
             follow_redirects=False,
             trust_env=False,
-            limits=httpx.Limits(max_keepalive_connections=0),
+            limits=httpx2.Limits(max_keepalive_connections=0),
         )
 
     async def aclose(self) -> None:
@@ -115,9 +101,9 @@ class WebhookChannel:
             async with contextlib.aclosing(await self._client.send(request, stream=True)) as resp:
                 code = resp.status_code
                 retry_after = parse_retry_after(resp.headers.get("retry-after"))
-        except httpx.TimeoutException as exc:
+        except httpx2.TimeoutException as exc:
             return SendResult("retry", error=f"timeout: {type(exc).__name__}")
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             return SendResult("retry", error=f"{type(exc).__name__}: {exc}")
         if 200 <= code < 300:
             return SendResult("delivered", response_code=code)

@@ -16,7 +16,7 @@ import secrets
 import socket
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from alerts import metrics
 from alerts.delivery.base import Channel, Message, SendResult
@@ -25,6 +25,7 @@ from alerts.delivery.webhook import WebhookChannel
 from alerts.links import link_secret, link_url, manage_url
 from alerts.render import Rendered, render_alert, render_confirmation, render_digest
 from alerts.settings import Settings
+from alerts.store import utcnow
 from alerts.store.engine import Database
 from alerts.store.outbox import ClaimedMessage, claim_due, finish_attempt, release_claims
 from alerts.subscriptions import build_due_digests
@@ -32,10 +33,6 @@ from alerts.subscriptions import build_due_digests
 log = logging.getLogger(__name__)
 #: However long a target asks us to wait, we try again within a day (a bad header must not park a row).
 RETRY_AFTER_MAX = 86400.0
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class DeliveryWorker:
@@ -58,7 +55,7 @@ class DeliveryWorker:
             "webhook": WebhookChannel(settings.delivery),
             "email": EmailChannel(settings.smtp),
         }
-        self.clock = clock or _utcnow
+        self.clock = clock or utcnow
         self.rng = rng or random.Random()
         self.worker_id = f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"
         delivery = settings.delivery
@@ -136,8 +133,8 @@ class DeliveryWorker:
                     await close()
 
     def _build_digests(self) -> int:
-        with self.db.session() as session:
-            return build_due_digests(session, self.clock())
+        with self.db.transaction() as tx:
+            return build_due_digests(tx, self.clock())
 
     async def _claim(self, limit: int) -> list[ClaimedMessage]:
         if limit <= 0:
@@ -146,8 +143,8 @@ class DeliveryWorker:
 
     def _link_secret(self) -> bytes:
         if self._secret is None:
-            with self.db.session() as session:
-                self._secret = link_secret(session)
+            with self.db.transaction() as tx:
+                self._secret = link_secret(tx)
         return self._secret
 
     def compose(self, item: ClaimedMessage) -> Message:

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
 
 from alerts.models import Article, Verdict
-from alerts.store.engine import Database
+from alerts.store.engine import Database, Transaction, dialect_insert
 from alerts.store.tables import ArticleRow, SeenEntry
 
 _CHUNK = 500
@@ -39,22 +36,17 @@ def unseen_entry_keys(db: Database, feed_id: str, keys: Sequence[str]) -> set[st
     return wanted - seen
 
 
-def _insert(session: Session) -> Callable[..., Any]:
-    """The dialect's INSERT construct (both support ON CONFLICT DO NOTHING)."""
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
-def mark_seen(session: Session, feed_id: str, keys: Iterable[str], now: datetime) -> None:
+def mark_seen(tx: Transaction, feed_id: str, keys: Iterable[str], now: datetime) -> None:
     """Remember entry keys; keys already remembered are left as they are."""
-    mark_seen_pairs(session, [(feed_id, key) for key in keys], now)
+    mark_seen_pairs(tx, [(feed_id, key) for key in keys], now)
 
 
-def mark_seen_pairs(session: Session, pairs: Iterable[tuple[str, str]], now: datetime) -> None:
+def mark_seen_pairs(tx: Transaction, pairs: Iterable[tuple[str, str]], now: datetime) -> None:
     """Remember (feed id, entry key) pairs of any feeds in one statement; known pairs are left alone."""
     rows = [{"feed_id": feed_id, "entry_key": key, "first_seen": now} for feed_id, key in set(pairs)]
     if rows:
         # One cached statement executed with parameter sets (a multi-VALUES statement recompiles per size).
-        session.connection().execute(_insert(session)(SeenEntry.__table__).on_conflict_do_nothing(), rows)
+        tx.connection().execute(dialect_insert(tx)(SeenEntry.__table__).on_conflict_do_nothing(), rows)
 
 
 def mark_entries_seen(db: Database, feed_id: str, keys: Iterable[str], now: datetime) -> None:
@@ -63,17 +55,17 @@ def mark_entries_seen(db: Database, feed_id: str, keys: Iterable[str], now: date
         mark_seen(session, feed_id, keys, now)
 
 
-def add_article(session: Session, article: Article, verdict: Verdict, now: datetime) -> int | None:
+def add_article(tx: Transaction, article: Article, verdict: Verdict, now: datetime) -> int | None:
     """Store an article with its verdict; returns its id, or None when its URL is already stored."""
     # Built on the Table with parameters passed at execution: one compiled statement serves every
     # article (ORM-level .values() re-derives the row mapping each time, half of this call's cost).
     table = ArticleRow.__table__
-    statement = _insert(session)(table).on_conflict_do_nothing(index_elements=["url_key"]).returning(table.c.id)
-    article_id = session.connection().execute(statement, _article_params(article, verdict, now)).scalar_one_or_none()
+    statement = dialect_insert(tx)(table).on_conflict_do_nothing(index_elements=["url_key"]).returning(table.c.id)
+    article_id = tx.connection().execute(statement, _article_params(article, verdict, now)).scalar_one_or_none()
     return int(article_id) if article_id is not None else None
 
 
-def add_articles(session: Session, batch: Sequence[tuple[Article, Verdict]], now: datetime) -> set[str]:
+def add_articles(tx: Transaction, batch: Sequence[tuple[Article, Verdict]], now: datetime) -> set[str]:
     """Store many articles (URLs distinct) in one statement; returns the url keys actually stored.
 
     A URL already stored (through another feed) is skipped, as in :func:`add_article`.
@@ -81,9 +73,9 @@ def add_articles(session: Session, batch: Sequence[tuple[Article, Verdict]], now
     if not batch:
         return set()
     table = ArticleRow.__table__
-    statement = _insert(session)(table).on_conflict_do_nothing(index_elements=["url_key"]).returning(table.c.url_key)
+    statement = dialect_insert(tx)(table).on_conflict_do_nothing(index_elements=["url_key"]).returning(table.c.url_key)
     rows = [_article_params(article, verdict, now) for article, verdict in batch]
-    return set(session.connection().execute(statement, rows).scalars())
+    return set(tx.connection().execute(statement, rows).scalars())
 
 
 def _article_params(article: Article, verdict: Verdict, now: datetime) -> dict[str, Any]:
@@ -106,12 +98,6 @@ def _article_params(article: Article, verdict: Verdict, now: datetime) -> dict[s
     }
 
 
-def link_article(session: Session, article_id: int, incident_id: int) -> None:
+def link_article(tx: Transaction, article_id: int, incident_id: int) -> None:
     """Attach a stored article to its incident."""
-    session.execute(update(ArticleRow).where(ArticleRow.id == article_id).values(incident_id=incident_id))
-
-
-def count_articles(db: Database) -> int:
-    """How many articles are stored."""
-    with db.session() as session:
-        return int(session.scalar(select(func.count(ArticleRow.id))) or 0)
+    tx.execute(update(ArticleRow).where(ArticleRow.id == article_id).values(incident_id=incident_id))

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another connection's lock before failing
+
+#: One open unit of work, as handed out by :meth:`Database.transaction`. Outside ``alerts.store`` it is an
+#: opaque handle: callers only pass it on to repository functions, which is how several of them share one
+#: transaction (an incident version and its outbox rows commit together or not at all).
+Transaction: TypeAlias = Session
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,10 @@ class Database:
         """One unit of work: commits on success, rolls back on any error."""
         with self.sessions.begin() as session:
             yield session
+
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """One unit of work for callers outside the store: commits on success, rolls back on any error."""
+        return self.session()
 
     def ping(self, sqlite_wait: float = 1.0) -> bool:
         """True when the database answers; on SQLite, when it can also take writes.
@@ -60,6 +71,16 @@ class Database:
     def dispose(self) -> None:
         """Close pooled connections."""
         self.engine.dispose()
+
+
+def dialect_insert(tx: Transaction) -> Any:
+    """The INSERT construct of the transaction's dialect; both offer ``on_conflict_do_nothing``."""
+    return pg_insert if is_postgresql(tx) else sqlite_insert
+
+
+def is_postgresql(tx: Transaction) -> bool:
+    """True when the transaction runs on PostgreSQL (row locks, advisory locks, SKIP LOCKED)."""
+    return tx.get_bind().dialect.name == "postgresql"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

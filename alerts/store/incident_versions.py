@@ -7,10 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from alerts.models import Incident
-from alerts.store.engine import Database
+from alerts.store.engine import Database, Transaction
 from alerts.store.tables import IncidentVersionRow
 
 #: Facts compared between versions, as (name, how to read it from a record).
@@ -48,9 +47,9 @@ class IncidentVersion:
     changes: list[Change]
 
 
-def record_version(session: Session, incident: Incident, event: str, now: datetime) -> None:
+def record_version(tx: Transaction, incident: Incident, event: str, now: datetime) -> None:
     """Keep the record of this incident version (inside the transaction that made it)."""
-    session.add(
+    tx.add(
         IncidentVersionRow(
             incident_id=incident.id, version=incident.version, event=event, recorded_at=now, record=incident.as_record()
         )

@@ -23,11 +23,3 @@ def alembic_config(database: Database) -> Config:
 def upgrade(database: Database, revision: str = "head") -> None:
     """Bring the schema up to ``revision`` (idempotent)."""
     command.upgrade(alembic_config(database), revision)
-
-
-def current_revision(database: Database) -> str | None:
-    """The revision the database is at, or None when it was never migrated."""
-    from alembic.runtime.migration import MigrationContext
-
-    with database.engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()

@@ -14,14 +14,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
 
-from alerts.store.engine import Database
+from alerts.store.engine import Database, Transaction, dialect_insert
 from alerts.store.tables import DeliveryAttemptRow, OutboxRow, SubscriptionRow, utcnow
 
 MAX_ERROR_TEXT = 2000
+#: Outbox kinds. ``digest_item`` rows are held (never sent) until a digest bundles them.
+KIND_ALERT = "alert"
+KIND_DIGEST = "digest"
+KIND_DIGEST_ITEM = "digest_item"
+KIND_CONFIRMATION = "confirmation"
+STATUS_HELD = "held"
 
 
 def new_message_id() -> str:
@@ -29,7 +32,7 @@ def new_message_id() -> str:
     return "msg_" + secrets.token_urlsafe(18)
 
 
-def insert_outbox_rows(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+def insert_outbox_rows(tx: Transaction, rows: Sequence[dict[str, Any]]) -> int:
     """Insert outbox rows, skipping any whose ``dedupe_key`` exists; return how many were written."""
     if not rows:
         return 0
@@ -49,8 +52,7 @@ def insert_outbox_rows(session: Session, rows: Sequence[dict[str, Any]]) -> int:
         }
         for row in rows
     ]
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = dialect_insert(tx)
     written = 0
     # One statement per row with RETURNING: rowcount of ON CONFLICT inserts is -1 on some drivers (psycopg).
     for value in values:
@@ -60,8 +62,22 @@ def insert_outbox_rows(session: Session, rows: Sequence[dict[str, Any]]) -> int:
             .on_conflict_do_nothing(index_elements=["dedupe_key"])
             .returning(OutboxRow.id)
         )
-        written += len(session.execute(stmt).all())
+        written += len(tx.execute(stmt).all())
     return written
+
+
+def take_held_items(tx: Transaction, subscription_id: str) -> list[dict[str, Any]]:
+    """The incident records of a subscription's held digest items, oldest first; the items become ``bundled``."""
+    items = tx.scalars(
+        select(OutboxRow)
+        .where(OutboxRow.subscription_id == subscription_id)
+        .where(OutboxRow.kind == KIND_DIGEST_ITEM)
+        .where(OutboxRow.status == STATUS_HELD)
+        .order_by(OutboxRow.id)
+    ).all()
+    for item in items:
+        item.status = "bundled"
+    return [item.payload["incident"] for item in items]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +101,7 @@ class ClaimedMessage:
 
 def _sendable(kind: str, status: str) -> bool:
     # A confirmation goes only to an address still waiting for it; alerts only to active subscriptions.
-    return status == "pending_confirmation" if kind == "confirmation" else status == "active"
+    return status == "pending_confirmation" if kind == KIND_CONFIRMATION else status == "active"
 
 
 def claim_due(db: Database, worker_id: str, now: datetime, limit: int, lease: timedelta) -> list[ClaimedMessage]:

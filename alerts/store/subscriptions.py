@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from alerts.store.engine import Database
-from alerts.store.outbox import insert_outbox_rows
+from alerts.digest_schedule import DigestSpec
+from alerts.store.engine import Database, Transaction, is_postgresql
+from alerts.store.outbox import KIND_CONFIRMATION, insert_outbox_rows
 from alerts.store.tables import ConfirmationRequestRow, DeliveryAttemptRow, OutboxRow, SubscriptionRow
-from alerts.subscriptions import DigestSpec
 
 #: The window confirmation emails per address are counted over.
 CONFIRMATION_WINDOW = timedelta(hours=1)
@@ -80,7 +80,7 @@ def _reserve_confirmation(session: Session, recipient_key: str, now: datetime, p
     serialises the check; on SQLite the insert comes first, so the count runs under the write lock.
     The caller's transaction rolls back on the exception, taking the insert with it.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         lock_id = int.from_bytes(bytes.fromhex(recipient_key[:8]), "big", signed=True)
         session.execute(
             text("SELECT pg_advisory_xact_lock(CAST(:space AS integer), CAST(:id AS integer))"),
@@ -132,7 +132,7 @@ def create_subscription(
         if row.status == "pending_confirmation":
             insert_outbox_rows(
                 session,
-                [{"subscription_id": row.id, "kind": "confirmation", "dedupe_key": f"confirmation:{row.id}"}],
+                [{"subscription_id": row.id, "kind": KIND_CONFIRMATION, "dedupe_key": f"confirmation:{row.id}"}],
             )
         return _view(row)
 
@@ -151,6 +151,71 @@ def list_subscriptions(db: Database, limit: int = 100, offset: int = 0) -> list[
             select(SubscriptionRow).order_by(SubscriptionRow.created_at, SubscriptionRow.id).limit(limit).offset(offset)
         )
         return [_view(row) for row in rows]
+
+
+def active_subscriptions(tx: Transaction) -> list[SubscriptionView]:
+    """Every subscription that accepts alerts now (confirmed, not unsubscribed or disabled)."""
+    return [_view(row) for row in tx.scalars(select(SubscriptionRow).where(SubscriptionRow.status == "active"))]
+
+
+def due_digest_subscriptions(tx: Transaction, now: datetime) -> list[SubscriptionView]:
+    """Active digest subscriptions whose next digest time has come.
+
+    On PostgreSQL their rows stay locked until ``tx`` ends and rows another worker holds are skipped,
+    so two daemons never bundle one period twice.
+    """
+    query = (
+        select(SubscriptionRow)
+        .where(SubscriptionRow.mode == "digest")
+        .where(SubscriptionRow.status == "active")
+        .where(SubscriptionRow.next_digest_at <= now)
+    )
+    if is_postgresql(tx):
+        query = query.with_for_update(skip_locked=True)
+    return [_view(row) for row in tx.scalars(query).all()]
+
+
+def set_next_digest(tx: Transaction, subscription_id: str, when: datetime) -> None:
+    """Move a digest subscription's next digest time to ``when``."""
+    tx.execute(update(SubscriptionRow).where(SubscriptionRow.id == subscription_id).values(next_digest_at=when))
+
+
+class SubscriptionActivity(NamedTuple):
+    """A subscription with its latest delivery attempt (time and status), for the operators' table."""
+
+    subscription: SubscriptionView
+    last_attempt_at: datetime | None
+    last_status: str | None
+
+
+def subscription_activity(db: Database) -> list[SubscriptionActivity]:
+    """Every subscription, oldest first, with the time and status of its latest delivery attempt."""
+    with db.session() as session:
+        last = (
+            select(
+                DeliveryAttemptRow.subscription_id,
+                func.max(DeliveryAttemptRow.attempted_at).label("last_at"),
+            )
+            .group_by(DeliveryAttemptRow.subscription_id)
+            .subquery()
+        )
+        rows = session.execute(
+            select(SubscriptionRow, last.c.last_at)
+            .outerjoin(last, last.c.subscription_id == SubscriptionRow.id)
+            .order_by(SubscriptionRow.created_at)
+        ).all()
+        activity: list[SubscriptionActivity] = []
+        for sub, last_at in rows:
+            status = None
+            if last_at is not None:
+                status = session.scalars(
+                    select(DeliveryAttemptRow.status)
+                    .where(DeliveryAttemptRow.subscription_id == sub.id)
+                    .order_by(DeliveryAttemptRow.attempted_at.desc(), DeliveryAttemptRow.id.desc())
+                    .limit(1)
+                ).first()
+            activity.append(SubscriptionActivity(_view(sub), last_at, status))
+        return activity
 
 
 def _drop_held(session: Session, subscription_id: str, reason: str) -> None:

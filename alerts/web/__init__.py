@@ -6,10 +6,28 @@ Server-rendered Jinja2 over the API's own models and services, with no front-end
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
+from alerts.api import create_app
+from alerts.settings import Settings
+from alerts.store import Database
 from alerts.web import views_incidents, views_subscriptions
+
+
+def create_site(
+    settings: Settings,
+    db: Database,
+    readiness: Callable[[], dict[str, bool]] | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> FastAPI:
+    """The daemon's HTTP application: the API (``alerts.api.create_app``) with the web pages at ``/``."""
+    app = create_app(settings, db, readiness, clock)
+    install_web(app)
+    return app
 
 
 def install_web(app: FastAPI) -> None:

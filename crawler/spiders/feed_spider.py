@@ -35,6 +35,8 @@ from crawler.fetchpolicy import FetchRefused
 from crawler.middlewares import FEED_META, RETRY_AFTER_META
 from crawler.parser_pool import parser_pool
 from crawler.poll_tracker import PollTracker, ProgressFunction
+from crawler.settings import crawler_overrides
+from crawler.standalone import standalone_arguments, standalone_settings
 
 if TYPE_CHECKING:
     from alerts.ingest import Ingestor
@@ -76,12 +78,9 @@ class FeedSpider(scrapy.Spider):
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
-        """For ``scrapy crawl feeds``: apply the config file's crawler settings (run_poll already did)."""
+        """For ``scrapy crawl feeds``: apply the config file's crawler settings (run_crawl already did)."""
         super().update_settings(settings)
         if not settings.getbool("AIDWATCH_IN_PROCESS"):
-            from crawler.crawl_runner import standalone_settings
-            from crawler.settings import crawler_overrides
-
             for key, value in crawler_overrides(standalone_settings()).items():
                 settings.set(key, value, priority="spider")  # command-line -s still wins
 
@@ -89,8 +88,6 @@ class FeedSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         """Build the spider; without ``feeds`` (``scrapy crawl feeds``) poll every enabled feed."""
         if "feeds" not in kwargs:
-            from crawler.crawl_runner import standalone_arguments
-
             kwargs.update(standalone_arguments())
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)

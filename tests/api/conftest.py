@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI
 
@@ -73,10 +73,10 @@ def app(settings: Settings, db: Database) -> FastAPI:
 
 
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def client(app: FastAPI) -> AsyncIterator[httpx2.AsyncClient]:
     """An HTTP client talking to the app through ASGI."""
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
 
 
@@ -86,7 +86,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def create(client: httpx.AsyncClient) -> Callable[..., Any]:
+def create(client: httpx2.AsyncClient) -> Callable[..., Any]:
     """POST a subscription and return the parsed 201 body (fails the test on any other status)."""
 
     async def _create(**body: Any) -> dict[str, Any]:

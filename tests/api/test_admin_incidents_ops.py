@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from alerts.api import create_app
@@ -17,12 +17,12 @@ from tests.support.alerting import make_incident, store_incident
 Create = Callable[..., Any]
 
 
-async def _client_for(db: Database, **sections: dict[str, Any]) -> httpx.AsyncClient:
+async def _client_for(db: Database, **sections: dict[str, Any]) -> httpx2.AsyncClient:
     app = create_app(make_settings(**sections), db)
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+    return httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://t")
 
 
-async def test_admin_lists_subscriptions(create: Create, client: httpx.AsyncClient) -> None:
+async def test_admin_lists_subscriptions(create: Create, client: httpx2.AsyncClient) -> None:
     first = await create()
     second = await create(channel="email", target="x@example.org")
     assert (await client.get("/api/v1/subscriptions")).status_code == 401
@@ -43,7 +43,7 @@ async def test_admin_api_is_off_without_an_admin_token(db: Database) -> None:
     assert response.status_code == 403 and response.json()["error"]["code"] == "admin_disabled"
 
 
-async def test_feeds_crud(client: httpx.AsyncClient) -> None:
+async def test_feeds_crud(client: httpx2.AsyncClient) -> None:
     auth = bearer(ADMIN)
     feed = {"id": "reliefweb-updates", "url": "https://reliefweb.int/updates/rss.xml", "interval": "10m"}
     assert (await client.post("/api/v1/feeds", json=feed)).status_code == 401
@@ -80,7 +80,7 @@ def incidents(db: Database) -> None:
 
 
 @pytest.mark.usefixtures("incidents")
-async def test_incidents_list_filters_and_read(client: httpx.AsyncClient) -> None:
+async def test_incidents_list_filters_and_read(client: httpx2.AsyncClient) -> None:
     everything = await client.get("/api/v1/incidents")
     assert everything.status_code == 200
     assert [i["id"] for i in everything.json()["incidents"]] == [2, 1]
@@ -111,13 +111,13 @@ async def test_incidents_list_filters_and_read(client: httpx.AsyncClient) -> Non
         ("offset=-1", "offset"),
     ],
 )
-async def test_incident_query_errors(client: httpx.AsyncClient, query: str, field: str) -> None:
+async def test_incident_query_errors(client: httpx2.AsyncClient, query: str, field: str) -> None:
     response = await client.get(f"/api/v1/incidents?{query}")
     assert response.status_code == 400, response.text
     assert response.json()["error"]["field"] == field
 
 
-async def test_unknown_incident(client: httpx.AsyncClient) -> None:
+async def test_unknown_incident(client: httpx2.AsyncClient) -> None:
     assert (await client.get("/api/v1/incidents/999")).status_code == 404
     assert (await client.get("/api/v1/incidents/0")).status_code == 404
     assert (await client.get("/api/v1/incidents/99999999999999999999999")).status_code in (400, 404)
@@ -133,13 +133,13 @@ async def test_private_incidents_need_the_admin_token(db: Database) -> None:
         assert (await http.get("/api/v1/incidents/1", headers=bearer(ADMIN))).status_code == 200
 
 
-async def test_health_and_readiness(db: Database, client: httpx.AsyncClient) -> None:
+async def test_health_and_readiness(db: Database, client: httpx2.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["checks"] == {"database": True}
     checks = {"database": True, "scheduler": False}
     app = create_app(make_settings(), db, readiness=lambda: checks)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://t") as http:
         not_ready = await http.get("/readyz")
         assert not_ready.status_code == 503
         assert not_ready.json() == {"status": "unavailable", "checks": checks}
@@ -153,14 +153,14 @@ async def test_readiness_fails_when_the_database_is_unreachable() -> None:
 
     unreachable = make_database(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/none")
     app = create_app(make_settings(), unreachable)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://t") as http:
         response = await http.get("/readyz")
     unreachable.dispose()
     assert response.status_code == 503
     assert response.json()["checks"] == {"database": False}
 
 
-async def test_metrics_and_openapi(client: httpx.AsyncClient) -> None:
+async def test_metrics_and_openapi(client: httpx2.AsyncClient) -> None:
     metrics = await client.get("/metrics")
     assert metrics.status_code == 200
     assert metrics.headers["content-type"].startswith("text/plain")

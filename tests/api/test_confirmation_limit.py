@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
@@ -51,17 +51,17 @@ def app(settings: Settings, db: Database, clock: FakeClock) -> FastAPI:
     return create_app(settings, db, clock=clock)
 
 
-def _client(app: FastAPI) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+def _client(app: FastAPI) -> httpx2.AsyncClient:
+    return httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://testserver")
 
 
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def client(app: FastAPI) -> AsyncIterator[httpx2.AsyncClient]:
     async with _client(app) as http:
         yield http
 
 
-async def _subscribe(client: httpx.AsyncClient, target: str) -> httpx.Response:
+async def _subscribe(client: httpx2.AsyncClient, target: str) -> httpx2.Response:
     return await client.post(URL, json={"channel": "email", "target": target})
 
 
@@ -73,7 +73,7 @@ def _counts(db: Database) -> tuple[int, int]:
         return int(subs or 0), int(rows or 0)
 
 
-def _assert_limited(response: httpx.Response, retry_after: int | None = None) -> None:
+def _assert_limited(response: httpx2.Response, retry_after: int | None = None) -> None:
     assert response.status_code == 429, response.text
     error = response.json()["error"]
     assert (error["code"], error["field"]) == ("rate_limited", "target")
@@ -95,7 +95,7 @@ def _assert_limited(response: httpx.Response, retry_after: int | None = None) ->
     ],
 )
 async def test_one_address_however_spelled_gets_at_most_the_limit(
-    client: httpx.AsyncClient, db: Database, spellings: list[str]
+    client: httpx2.AsyncClient, db: Database, spellings: list[str]
 ) -> None:
     for target in spellings[:LIMIT]:
         assert (await _subscribe(client, target)).status_code == 201
@@ -110,7 +110,7 @@ async def test_one_address_however_spelled_gets_at_most_the_limit(
     assert hook.status_code == 201
 
 
-async def test_sliding_hour_and_retry_after(client: httpx.AsyncClient, clock: FakeClock) -> None:
+async def test_sliding_hour_and_retry_after(client: httpx2.AsyncClient, clock: FakeClock) -> None:
     for _ in range(LIMIT):
         assert (await _subscribe(client, "desk@example.org")).status_code == 201
         clock.advance(600)  # one every ten minutes: at 0, 10 and 20 minutes
@@ -160,7 +160,7 @@ async def test_daemons_sharing_the_database_enforce_one_limit(
 
 
 async def test_the_answer_does_not_tell_whether_an_address_is_subscribed(
-    client: httpx.AsyncClient, db: Database, clock: FakeClock
+    client: httpx2.AsyncClient, db: Database, clock: FakeClock
 ) -> None:
     subscribed = await _subscribe(client, "subscribed@example.org")
     with db.session() as session:
@@ -169,7 +169,7 @@ async def test_the_answer_does_not_tell_whether_an_address_is_subscribed(
         row.status = "active"  # as if the confirm link had been followed
     clock.advance(7200)
 
-    def shape(response: httpx.Response) -> tuple[int, Any]:
+    def shape(response: httpx2.Response) -> tuple[int, Any]:
         body = response.json()
         return response.status_code, sorted(body) if response.status_code == 201 else body["error"]["code"]
 
@@ -180,7 +180,7 @@ async def test_the_answer_does_not_tell_whether_an_address_is_subscribed(
     assert [status for status, _ in answers["never.seen@example.org"]] == [201] * LIMIT + [429]
 
 
-async def test_deleting_subscriptions_does_not_reset_the_count(client: httpx.AsyncClient) -> None:
+async def test_deleting_subscriptions_does_not_reset_the_count(client: httpx2.AsyncClient) -> None:
     for _ in range(LIMIT):
         created = (await _subscribe(client, "desk@example.org")).json()
         deleted = await client.delete(f"{URL}/{created['id']}", headers=bearer(created["manage_token"]))
@@ -188,7 +188,7 @@ async def test_deleting_subscriptions_does_not_reset_the_count(client: httpx.Asy
     _assert_limited(await _subscribe(client, "desk@example.org"))
 
 
-async def test_expired_counts_are_deleted(client: httpx.AsyncClient, db: Database, clock: FakeClock) -> None:
+async def test_expired_counts_are_deleted(client: httpx2.AsyncClient, db: Database, clock: FakeClock) -> None:
     for target in ("a@example.org", "b@example.org", "a@example.org"):
         assert (await _subscribe(client, target)).status_code == 201
     clock.advance(3601)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from tests.api.conftest import ADMIN, PUBLIC_HOOK, bearer
@@ -101,7 +101,7 @@ CASES = [
 
 @pytest.mark.parametrize(("method", "path", "field", "json", "params", "raw"), CASES)
 async def test_out_of_range_inputs_are_400_naming_the_field(
-    client: httpx.AsyncClient,
+    client: httpx2.AsyncClient,
     caplog: pytest.LogCaptureFixture,
     method: str,
     path: str,
@@ -131,7 +131,7 @@ async def test_out_of_range_inputs_are_400_naming_the_field(
         pytest.param("2026-11-27T08:00:00+05:30", 200, id="offset"),
     ],
 )
-async def test_instants_inside_the_range_are_answered(client: httpx.AsyncClient, since: str, expected: int) -> None:
+async def test_instants_inside_the_range_are_answered(client: httpx2.AsyncClient, since: str, expected: int) -> None:
     response = await client.get("/api/v1/incidents", params={"since": since})
     assert response.status_code == expected, response.text
 
@@ -139,6 +139,6 @@ async def test_instants_inside_the_range_are_answered(client: httpx.AsyncClient,
 @pytest.mark.parametrize(
     "every", [pytest.param("5m", id="shortest"), pytest.param("366d", id="longest"), pytest.param("7d", id="weekly")]
 )
-async def test_digest_periods_inside_the_range_are_accepted(client: httpx.AsyncClient, every: str) -> None:
+async def test_digest_periods_inside_the_range_are_accepted(client: httpx2.AsyncClient, every: str) -> None:
     response = await client.post("/api/v1/subscriptions", json={**DIGEST, "digest": {"every": every}})
     assert response.status_code == 201, response.text

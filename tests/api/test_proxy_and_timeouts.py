@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from alerts.store import Database
@@ -31,7 +31,7 @@ async def serving(db: Database, **api: Any) -> AsyncIterator[tuple[str, int]]:
         yield address
 
 
-async def _subscribe(http: httpx.AsyncClient, forwarded_for: str) -> int:
+async def _subscribe(http: httpx2.AsyncClient, forwarded_for: str) -> int:
     response = await http.post(
         "/api/v1/subscriptions",
         json={"channel": "webhook", "target": PUBLIC_HOOK},
@@ -61,7 +61,7 @@ async def test_x_forwarded_for_counts_only_from_a_trusted_proxy(
     monkeypatch.setenv("FORWARDED_ALLOW_IPS", "*")
     async with (
         serving(db, trusted_proxies=trusted) as (host, port),
-        httpx.AsyncClient(base_url=f"http://{host}:{port}", timeout=10) as http,
+        httpx2.AsyncClient(base_url=f"http://{host}:{port}", timeout=10) as http,
     ):
         codes = [await _subscribe(http, f"203.0.113.{n}") for n in (1, 2, 3)]
         repeat = [await _subscribe(http, "203.0.113.1") for _ in range(2)]

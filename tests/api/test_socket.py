@@ -6,7 +6,7 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 
-import httpx
+import httpx2
 import pytest
 import uvicorn
 
@@ -45,7 +45,7 @@ async def served(db: Database) -> AsyncIterator[tuple[str, Settings]]:
 async def test_subscribe_receive_inspect_unsubscribe_over_a_socket(served: tuple[str, Settings], db: Database) -> None:
     base, settings = served
     with webhook_receiver() as receiver:
-        async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+        async with httpx2.AsyncClient(base_url=base, timeout=10) as http:
             assert (await http.get("/healthz")).status_code == 200
             created = await http.post(
                 "/api/v1/subscriptions",
@@ -70,6 +70,6 @@ async def test_subscribe_receive_inspect_unsubscribe_over_a_socket(served: tuple
 async def test_rate_limit_uses_the_peer_address(served: tuple[str, Settings]) -> None:
     base, _settings = served
     body = {"channel": "webhook", "target": "https://93.184.216.34/h"}
-    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+    async with httpx2.AsyncClient(base_url=base, timeout=10) as http:
         codes = [(await http.post("/api/v1/subscriptions", json=body)).status_code for _ in range(4)]
     assert codes == [201, 201, 201, 429]

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from alerts.store import Database
@@ -17,7 +17,7 @@ Create = Callable[..., Any]
 _A_BEFORE_VOWEL = re.compile(r"\ba [aeiou]", re.IGNORECASE)
 
 
-async def test_patch_null_clears_the_name_and_absent_keeps_it(create: Create, client: httpx.AsyncClient) -> None:
+async def test_patch_null_clears_the_name_and_absent_keeps_it(create: Create, client: httpx2.AsyncClient) -> None:
     sub = await create(name="Sudan desk")
     url, auth = f"/api/v1/subscriptions/{sub['id']}", bearer(sub["manage_token"])
     kept = await client.patch(url, headers=auth, json={"filters": {"countries": ["SD"]}})
@@ -39,7 +39,7 @@ async def test_patch_null_clears_the_name_and_absent_keeps_it(create: Create, cl
     ],
 )
 async def test_patch_null_on_a_field_that_cannot_be_empty_is_400(
-    create: Create, client: httpx.AsyncClient, body: dict[str, Any], field: str
+    create: Create, client: httpx2.AsyncClient, body: dict[str, Any], field: str
 ) -> None:
     sub = await create(mode="digest", digest={"every": "1d"})
     url, auth = f"/api/v1/subscriptions/{sub['id']}", bearer(sub["manage_token"])
@@ -51,7 +51,7 @@ async def test_patch_null_on_a_field_that_cannot_be_empty_is_400(
 
 
 async def test_patch_null_digest_with_mode_instant_switches_digests_off(
-    create: Create, client: httpx.AsyncClient
+    create: Create, client: httpx2.AsyncClient
 ) -> None:
     sub = await create(mode="digest", digest={"every": "1d"})
     url, auth = f"/api/v1/subscriptions/{sub['id']}", bearer(sub["manage_token"])
@@ -68,14 +68,14 @@ async def test_patch_null_digest_with_mode_instant_switches_digests_off(
     ],
 )
 async def test_format_is_shown_only_for_webhooks(
-    create: Create, client: httpx.AsyncClient, channel: str, target: str, shown: str | None
+    create: Create, client: httpx2.AsyncClient, channel: str, target: str, shown: str | None
 ) -> None:
     sub = await create(channel=channel, target=target)
     got = await client.get(f"/api/v1/subscriptions/{sub['id']}", headers=bearer(sub["manage_token"]))
     assert got.status_code == 200 and got.json()["format"] == shown, got.text
 
 
-async def test_format_is_refused_for_email(create: Create, client: httpx.AsyncClient) -> None:
+async def test_format_is_refused_for_email(create: Create, client: httpx2.AsyncClient) -> None:
     refused = await client.post(
         "/api/v1/subscriptions", json={"channel": "email", "target": "desk@example.org", "format": "slack"}
     )
@@ -100,7 +100,7 @@ async def test_format_is_refused_for_email(create: Create, client: httpx.AsyncCl
     ],
 )
 async def test_reactivation_refusals_read_as_english(
-    create: Create, client: httpx.AsyncClient, db: Database, channel: str, target: str, status: str, words: str
+    create: Create, client: httpx2.AsyncClient, db: Database, channel: str, target: str, status: str, words: str
 ) -> None:
     sub = await create(channel=channel, target=target)
     with db.session() as session:

@@ -6,7 +6,7 @@ import base64
 from collections.abc import Callable
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from tests.api.conftest import ADMIN, PUBLIC_HOOK, bearer, make_settings
 Create = Callable[..., Any]
 
 
-async def test_create_webhook_subscription_with_defaults(client: httpx.AsyncClient, db: Database) -> None:
+async def test_create_webhook_subscription_with_defaults(client: httpx2.AsyncClient, db: Database) -> None:
     response = await client.post("/api/v1/subscriptions", json={"channel": "webhook", "target": PUBLIC_HOOK})
     assert response.status_code == 201, response.text
     body = response.json()
@@ -43,7 +43,7 @@ async def test_create_webhook_subscription_with_defaults(client: httpx.AsyncClie
         assert row is not None and body["manage_token"] not in row.manage_token_hash  # stored hashed
 
 
-async def test_create_with_every_field(create: Create, client: httpx.AsyncClient) -> None:
+async def test_create_with_every_field(create: Create, client: httpx2.AsyncClient) -> None:
     body = await create(
         channel="webhook",
         target=PUBLIC_HOOK,
@@ -122,7 +122,7 @@ BAD_BODIES = [
 
 
 @pytest.mark.parametrize(("body", "field"), [c[1:] for c in BAD_BODIES], ids=[c[0] for c in BAD_BODIES])
-async def test_create_refuses_bad_input(client: httpx.AsyncClient, body: Any, field: str | None) -> None:
+async def test_create_refuses_bad_input(client: httpx2.AsyncClient, body: Any, field: str | None) -> None:
     response = await client.post("/api/v1/subscriptions", json=body)
     assert response.status_code == 400, response.text
     error = response.json()["error"]
@@ -132,7 +132,7 @@ async def test_create_refuses_bad_input(client: httpx.AsyncClient, body: Any, fi
         assert error["field"] == field
 
 
-async def test_invalid_json_is_400(client: httpx.AsyncClient) -> None:
+async def test_invalid_json_is_400(client: httpx2.AsyncClient) -> None:
     response = await client.post(
         "/api/v1/subscriptions", content=b'{"channel": "webhook",', headers={"content-type": "application/json"}
     )
@@ -164,7 +164,7 @@ PRIVATE_TARGETS = [
 
 
 @pytest.mark.parametrize("target", [t[1] for t in PRIVATE_TARGETS], ids=[t[0] for t in PRIVATE_TARGETS])
-async def test_private_webhook_targets_are_refused(client: httpx.AsyncClient, target: str) -> None:
+async def test_private_webhook_targets_are_refused(client: httpx2.AsyncClient, target: str) -> None:
     response = await client.post("/api/v1/subscriptions", json={"channel": "webhook", "target": target})
     assert response.status_code == 400, response.text
     assert response.json()["error"]["code"] == "target_refused"
@@ -173,7 +173,7 @@ async def test_private_webhook_targets_are_refused(client: httpx.AsyncClient, ta
 
 async def test_private_targets_allowed_when_configured(db: Database) -> None:
     app = create_app(make_settings(delivery={"allow_private_networks": True}), db)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://t") as http:
         response = await http.post(
             "/api/v1/subscriptions", json={"channel": "webhook", "target": "http://127.0.0.1:9/h"}
         )
@@ -183,7 +183,7 @@ async def test_private_targets_allowed_when_configured(db: Database) -> None:
 async def test_body_over_the_limit_is_413(db: Database) -> None:
     app = create_app(make_settings(api={"max_body_bytes": 2048}), db)
     big = {"channel": "webhook", "target": PUBLIC_HOOK, "name": "x" * 5000}
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://t") as http:
         declared = await http.post("/api/v1/subscriptions", json=big)
 
         async def chunks():  # no Content-Length: the limit must hold while streaming too
@@ -201,11 +201,11 @@ async def test_body_over_the_limit_is_413(db: Database) -> None:
 async def test_creation_is_rate_limited_per_address(db: Database) -> None:
     app = create_app(make_settings(api={"subscriptions_per_hour": 2}), db)
     body = {"channel": "webhook", "target": PUBLIC_HOOK}
-    first = httpx.ASGITransport(app=app, client=("198.51.100.7", 5000))
-    other = httpx.ASGITransport(app=app, client=("198.51.100.8", 5000))
+    first = httpx2.ASGITransport(app=app, client=("198.51.100.7", 5000))
+    other = httpx2.ASGITransport(app=app, client=("198.51.100.8", 5000))
     async with (
-        httpx.AsyncClient(transport=first, base_url="http://t") as a,
-        httpx.AsyncClient(transport=other, base_url="http://t") as b,
+        httpx2.AsyncClient(transport=first, base_url="http://t") as a,
+        httpx2.AsyncClient(transport=other, base_url="http://t") as b,
     ):
         assert [(await a.post("/api/v1/subscriptions", json=body)).status_code for _ in range(2)] == [201, 201]
         limited = await a.post("/api/v1/subscriptions", json=body)
@@ -215,7 +215,7 @@ async def test_creation_is_rate_limited_per_address(db: Database) -> None:
     assert int(limited.headers["retry-after"]) > 0
 
 
-async def test_manage_token_authorization(create: Create, client: httpx.AsyncClient) -> None:
+async def test_manage_token_authorization(create: Create, client: httpx2.AsyncClient) -> None:
     mine = await create()
     theirs = await create()
     url = f"/api/v1/subscriptions/{mine['id']}"
@@ -233,7 +233,7 @@ async def test_manage_token_authorization(create: Create, client: httpx.AsyncCli
     assert (await client.get(url + "/deliveries", headers=bearer(theirs["manage_token"]))).status_code == 403
 
 
-async def test_patch_changes_filters_and_mode(create: Create, client: httpx.AsyncClient) -> None:
+async def test_patch_changes_filters_and_mode(create: Create, client: httpx2.AsyncClient) -> None:
     sub = await create()
     url, auth = f"/api/v1/subscriptions/{sub['id']}", bearer(sub["manage_token"])
     response = await client.patch(url, headers=auth, json={"filters": {"countries": ["AF"]}, "name": "Kabul"})
@@ -252,7 +252,7 @@ async def test_patch_changes_filters_and_mode(create: Create, client: httpx.Asyn
 
 
 async def test_delete_removes_subscription_and_its_outbox(
-    create: Create, client: httpx.AsyncClient, db: Database
+    create: Create, client: httpx2.AsyncClient, db: Database
 ) -> None:
     sub = await create(channel="email", target="relief@example.org")
     url, auth = f"/api/v1/subscriptions/{sub['id']}", bearer(sub["manage_token"])
@@ -263,7 +263,7 @@ async def test_delete_removes_subscription_and_its_outbox(
         assert session.scalars(select(OutboxRow)).all() == []
 
 
-async def test_deliveries_log_of_a_new_subscription_is_empty(create: Create, client: httpx.AsyncClient) -> None:
+async def test_deliveries_log_of_a_new_subscription_is_empty(create: Create, client: httpx2.AsyncClient) -> None:
     sub = await create(channel="email", target="relief@example.org")
     response = await client.get(f"/api/v1/subscriptions/{sub['id']}/deliveries", headers=bearer(sub["manage_token"]))
     assert response.status_code == 200
@@ -272,7 +272,7 @@ async def test_deliveries_log_of_a_new_subscription_is_empty(create: Create, cli
     assert bad.status_code == 400 and bad.json()["error"]["field"] == "limit"
 
 
-async def test_unknown_route_and_method_use_the_error_shape(client: httpx.AsyncClient, app: FastAPI) -> None:
+async def test_unknown_route_and_method_use_the_error_shape(client: httpx2.AsyncClient, app: FastAPI) -> None:
     missing = await client.get("/api/v1/nothing")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
     wrong = await client.put("/api/v1/subscriptions")
@@ -280,7 +280,7 @@ async def test_unknown_route_and_method_use_the_error_shape(client: httpx.AsyncC
 
 
 async def test_only_a_disabled_webhook_can_be_reactivated(
-    create: Create, client: httpx.AsyncClient, db: Database
+    create: Create, client: httpx2.AsyncClient, db: Database
 ) -> None:
     hook = await create()
     url, auth = f"/api/v1/subscriptions/{hook['id']}", bearer(hook["manage_token"])

@@ -27,6 +27,7 @@ def test_group_key_keeps_same_day_same_country_together() -> None:
     assert group_key(c) == "z:3"
 
 
+@pytest.mark.slow  # fits a model with scikit-learn: an evaluation run, not a unit test
 def test_harness_on_fixture() -> None:
     rows = load_rows(FIXTURE)
     res: dict[str, Any] = evaluate(rows, k=2, seed=3)

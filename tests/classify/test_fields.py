@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 
 from alerts.classify import classify
-
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-SEED = SHARED / "seed" / "000_c6cb496dab8ea76f.txt"
+from tests.support.shared import SEED
 
 
 def test_place_of_the_attack_beats_other_places_in_the_story() -> None:
@@ -101,9 +98,7 @@ def test_caption_date_is_not_the_attack_date() -> None:
     assert v.occurred_on == date(2024, 5, 8)
 
 
-@pytest.mark.skipif(
-    not SEED.exists(), reason="../shared/seed is not present (the shared corpus is not part of the repo)"
-)
+@pytest.mark.shared(SEED)
 def test_seed_article() -> None:
     v = classify("", SEED.read_text(encoding="utf-8"))
     assert v.is_attack

@@ -1,11 +1,10 @@
-"""Languages beyond en/fr/es/ar: Portuguese read fully, ten languages best-effort, a support level per verdict.
+"""Languages beyond en/fr/es/ar: attacks found and false alarms avoided in each, a support level per verdict.
 
 Every text here was written for these tests (headline + a short paragraph in news style, no real article).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,123 +14,10 @@ from alerts.classify import Classifier, classify
 from alerts.classify.features import spans
 from alerts.classify.lexicon import FULL_LANGUAGES, PARTIAL_LANGUAGES, load_lexicon, support_level
 from alerts.classify.model import ModelSet, SentenceModel
-from alerts.classify.sentences import detect_language
 from alerts.ingest import Ingestor, default_classifier
 from alerts.models import Article, FeedSource
 from alerts.store.feeds import sync_feed_list
 from tests.support.databases import migrated_database
-
-DETECTION = [
-    pytest.param(
-        "pt",
-        "Prefeitura anuncia novo plano de saneamento",
-        "A prefeitura de Belo Horizonte apresentou nesta quarta-feira um plano para ampliar a rede de esgoto "
-        "nos bairros da periferia. Segundo o secretário, as obras devem começar em março e não vão aumentar "
-        "as tarifas.",
-        id="pt-brazil-city-news",
-    ),
-    pytest.param(
-        "pt",
-        "Chuvas fortes provocam cheias no centro do país",
-        "As chuvas dos últimos dias fizeram subir o caudal dos rios e obrigaram à retirada de dezenas de "
-        "famílias. A proteção civil pede à população que evite as zonas ribeirinhas até ao fim da semana.",
-        id="pt-portugal-weather-news",
-    ),
-    pytest.param(
-        "es",
-        "El gobierno aprueba el presupuesto",
-        "El consejo de ministros aprobó este martes el proyecto de presupuestos para el año próximo, que "
-        "incluye una subida de las pensiones y más fondos para la sanidad pública.",
-        id="es-not-confused-with-pt",
-    ),
-    pytest.param(
-        "gl",
-        "O concello abre unha nova biblioteca",
-        "A nova biblioteca municipal abriu hoxe as súas portas coa presenza do alcalde, que lembrou que o "
-        "proxecto levaba anos parado. Tamén haberá unha sala para os máis novos e cursos de lectura.",
-        id="gl-not-read-as-pt",
-    ),
-    pytest.param(
-        "tl",
-        "Bagong tulay sa Iloilo, binuksan na",
-        "Binuksan na sa publiko ang bagong tulay na nag-uugnay sa dalawang bayan sa lalawigan. Ayon sa "
-        "gobernador, mapapabilis nito ang biyahe ng mga magsasaka papunta sa pamilihan.",
-        id="tl-bridge-opened",
-    ),
-    pytest.param(
-        "sw",
-        "Wakulima walalamikia bei ya mbolea",
-        "Wakulima katika mkoa wa Mbeya wamesema kuwa bei ya mbolea imepanda kwa kiasi kikubwa mwaka huu, na "
-        "wameiomba serikali kuingilia kati ili kupunguza gharama za kilimo.",
-        id="sw-farmers-fertiliser",
-    ),
-    pytest.param(
-        "ha",
-        "Manoma sun koka kan tsadar taki",
-        "Manoma a jihar Kano sun bayyana cewa farashin taki ya karu sosai a bana, kuma sun bukaci gwamnati ta "
-        "shiga tsakani domin rage musu wahala a lokacin damina.",
-        id="ha-farmers-fertiliser",
-    ),
-    pytest.param(
-        "so",
-        "Beeralayda oo ka cabanaya qiimaha bacriminta",
-        "Beeralayda gobolka Shabeellaha Hoose ayaa sheegay in qiimaha bacriminta uu sanadkan aad u kordhay, "
-        "waxayna dowladda ka codsadeen inay wax ka qabato arrintaas.",
-        id="so-farmers-fertiliser",
-    ),
-    pytest.param(
-        "id",
-        "Pemerintah resmikan jalan tol baru",
-        "Presiden meresmikan jalan tol baru yang menghubungkan dua kota besar di Jawa Tengah pada hari Senin. "
-        "Menurut menteri, jalan ini akan mempercepat distribusi barang dan mengurangi kemacetan.",
-        id="id-toll-road-opened",
-    ),
-    pytest.param(
-        "tr",
-        "Yeni köprü trafiğe açıldı",
-        "Boğaz üzerindeki yeni köprü bugün düzenlenen bir törenle trafiğe açıldı. Bakan, köprünün şehir içi "
-        "trafiği önemli ölçüde rahatlatacağını ve ekonomiye katkı sağlayacağını söyledi.",
-        id="tr-bridge-opened",
-    ),
-    pytest.param(
-        "ru",
-        "В Новосибирске открыли новый мост",
-        "В понедельник в городе открыли движение по новому мосту через реку. По словам мэра, это сократит "
-        "пробки в центре и упростит дорогу для жителей левого берега.",
-        id="ru-bridge-opened",
-    ),
-    pytest.param(
-        "uk",
-        "У Житомирі відкрили новий міст",
-        "У понеділок у місті відкрили рух новим мостом через річку. За словами мера, це зменшить затори в "
-        "центрі та спростить дорогу для мешканців лівого берега.",
-        id="uk-bridge-opened",
-    ),
-    pytest.param(
-        "fa",
-        "افتتاح پل جدید در اصفهان",
-        "پل جدید شهر روز دوشنبه با حضور شهردار افتتاح شد. به گفته مسئولان، این پل ترافیک مرکز شهر را کاهش می‌دهد.",
-        id="fa-bridge-opened",
-    ),
-    pytest.param(
-        "ps",
-        "په کندهار کې نوی پل پرانیستل شو",
-        "د ښار نوی پل د دوشنبې په ورځ د والي په شتون کې پرانیستل شو. چارواکو وویل چې دا پل به د ښار ګڼه ګوڼه کمه کړي.",
-        id="ps-bridge-opened",
-    ),
-    pytest.param(
-        "ar",
-        "افتتاح جسر جديد في القاهرة",
-        "افتتح المحافظ يوم الاثنين جسرا جديدا فوق النيل، وقال إن المشروع سيخفف الزحام في وسط المدينة.",
-        id="ar-not-read-as-fa",
-    ),
-]
-
-
-@pytest.mark.parametrize(("lang", "title", "text"), DETECTION)
-def test_language_detected(lang: str, title: str, text: str) -> None:
-    assert detect_language(f"{title}\n{text}") == lang
-
 
 ATTACKS = [
     pytest.param(
@@ -391,97 +277,6 @@ def test_non_attack_not_flagged(lang: str, title: str, text: str) -> None:
     v = classify(title, text)
     assert v.lang == lang
     assert not v.is_attack, (v.score, v.evidence)
-
-
-PT_ROLES = [
-    pytest.param("A ONU chegou a um acordo com o governo sobre a ajuda aos deslocados.", None, id="un-reached-a-deal"),
-    pytest.param("Médicos e enfermeiros aderiram à greve geral convocada pelos sindicatos.", None, id="doctors-strike"),
-    pytest.param(
-        "A ONG, com sede em Londres, confirma o número de mortos nos protestos.", None, id="ngo-confirms-toll"
-    ),
-    pytest.param(
-        "Começa a libertação dos reféns e centenas de camiões com ajuda humanitária entram em Gaza.",
-        None,
-        id="hostage-release-and-aid-trucks",
-    ),
-    pytest.param(
-        "Milhares de doentes e feridos que precisam de tratamento aguardam a abertura da fronteira.",
-        None,
-        id="patients-needing-treatment",
-    ),
-    pytest.param(
-        "O hospital recebeu dezenas de feridos após a explosão no mercado, segundo o diretor.",
-        None,
-        id="hospital-receives-the-wounded",
-    ),
-    pytest.param(
-        "Os bombeiros combateram um incêndio num armazém de móveis na zona industrial.",
-        None,
-        id="fire-in-a-furniture-warehouse",
-    ),
-    pytest.param(
-        "Um comboio humanitário foi alvo de tiros perto da fronteira na terça-feira.",
-        "aid_convoy_or_warehouse",
-        id="aid-convoy-shot-at",
-    ),
-    pytest.param(
-        "Um ataque com drones atingiu um comboio humanitário da ONU e matou dois motoristas.",
-        "aid_convoy_or_warehouse",
-        id="drone-hits-un-convoy",
-    ),
-    pytest.param(
-        "O armazém da Cáritas foi saqueado e incendiado durante a noite.",
-        "aid_convoy_or_warehouse",
-        id="caritas-warehouse-looted-and-burned",
-    ),
-    pytest.param(
-        "Uma ambulância do Crescente Vermelho foi baleada em Jenin e o motorista morreu.",
-        "health",
-        id="red-crescent-ambulance-shot",
-    ),
-    pytest.param(
-        "Agentes de saúde foram atacados durante a campanha de vacinação contra a poliomielite.",
-        "health",
-        id="health-workers-attacked-vaccination",
-    ),
-]
-
-
-@pytest.mark.parametrize(("text", "category"), PT_ROLES)
-def test_portuguese_roles(text: str, category: str | None) -> None:
-    v = classify("", text, lang="pt")
-    assert v.is_attack is (category is not None), (v.score, v.evidence)
-    if category:
-        assert category in v.categories
-
-
-def test_portuguese_tolls_and_date() -> None:
-    v = classify(
-        "Ataque aéreo atinge hospital infantil em Cartum",
-        "Um bombardeio atingiu o hospital infantil da cidade na sexta-feira, matando três enfermeiros e "
-        "ferindo sete pacientes.",
-        published=datetime(2026, 12, 6, 9, 0, tzinfo=UTC),  # a Sunday
-    )
-    assert (v.killed, v.injured) == (3, 7)
-    assert v.occurred_on is not None and v.occurred_on.isoformat() == "2026-12-04"
-
-
-@pytest.mark.parametrize(
-    ("text", "country"),
-    [
-        pytest.param("Hospital bombardeado no Afeganistão.", "AF", id="afeganistao"),
-        pytest.param("Hospital bombardeado na Síria.", "SY", id="siria"),
-        pytest.param("Hospital bombardeado no Iêmen.", "YE", id="iemen-brazil"),
-        pytest.param("Hospital bombardeado no Iémen.", "YE", id="iemen-portugal"),
-        pytest.param("Hospital bombardeado no Sudão.", "SD", id="sudao"),
-        pytest.param("Hospital bombardeado no Sudão do Sul.", "SS", id="sudao-do-sul"),
-        pytest.param("Hospital bombardeado em Moçambique.", "MZ", id="mocambique"),
-        pytest.param("Hospital bombardeado na Faixa de Gaza.", "PS", id="faixa-de-gaza"),
-    ],
-)
-def test_portuguese_country_names(text: str, country: str) -> None:
-    v = classify("", text, lang="pt")
-    assert v.is_attack and v.country == country
 
 
 @pytest.mark.parametrize(

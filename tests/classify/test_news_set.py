@@ -52,6 +52,7 @@ def figures() -> dict[str, Any]:
     return report(judge(ROWS, get_classifier()))
 
 
+@pytest.mark.slow  # classifies the whole news set (300+ articles): an evaluation run, not a unit test
 def test_news_figures_hold_their_floors(figures: dict[str, Any]) -> None:
     support = figures["support"]
     failures = [

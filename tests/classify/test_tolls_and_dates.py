@@ -6,13 +6,12 @@ Every text here was written for these tests (no corpus sentences).
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from alerts.classify import classify
+from tests.support.shared import SEED
 
-SEED = Path(__file__).resolve().parents[2] / ".." / "shared" / "seed" / "000_c6cb496dab8ea76f.txt"
 FRIDAY = date(2024, 5, 10)
 
 TOLLS = [
@@ -155,7 +154,7 @@ def test_captions_are_never_evidence() -> None:
     assert v.location == "Herat" and v.country == "AF"
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="../shared/seed is not present")
+@pytest.mark.shared(SEED)
 @pytest.mark.parametrize(
     "title",
     [

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from alerts.store import Database
 from alerts.store.tables import ArticleRow
-from crawler.crawl_runner import CrawlSummary, run_poll
+from crawler.crawl_runner import CrawlSummary, run_crawl
 from crawler.feed_parser import parse_feed
 from crawler.middlewares import CachedRobotsTxtMiddleware
 from crawler.reactor import ReactorError
@@ -24,7 +24,8 @@ from tests.crawler.helpers import (
     quiet_ingestor,
     settings_for_tests,
 )
-from tests.support.feed_server import CORPUS_FEEDS, FeedServer, rss
+from tests.support.feed_server import FeedServer, rss
+from tests.support.shared import CORPUS_FEEDS
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -34,7 +35,7 @@ def items(server: FeedServer, prefix: str, n: int) -> list[tuple[str, str]]:
 
 
 async def crawl(db: Database, ids: list[str] | None = None, **crawler: object) -> CrawlSummary:
-    return await run_poll(settings_for_tests(**crawler), db, lease(db, ids), ingestor=quiet_ingestor(db))
+    return await run_crawl(settings_for_tests(**crawler), db, lease(db, ids), ingestor=quiet_ingestor(db))
 
 
 def articles(db: Database) -> list[ArticleRow]:
@@ -169,7 +170,7 @@ async def test_fetch_articles_off_stores_summaries_without_fetching(feed_server:
     assert {a.text_source for a in articles(db)} == {"summary"}
 
 
-@pytest.mark.skipif(not CORPUS_FEEDS.is_dir(), reason=f"shared corpus not found at {CORPUS_FEEDS}")
+@pytest.mark.shared(CORPUS_FEEDS)
 async def test_every_shared_feed_crawls_and_is_recorded(feed_server: FeedServer, tmp_path: Path) -> None:
     names = sorted(p.name for p in CORPUS_FEEDS.glob("*.xml"))
     db = database(tmp_path / "aidwatch.db")
@@ -189,7 +190,7 @@ async def test_every_shared_feed_crawls_and_is_recorded(feed_server: FeedServer,
 
 async def test_no_feeds_is_an_empty_summary(tmp_path: Path) -> None:
     db = database(tmp_path / "aidwatch.db")
-    assert (await run_poll(settings_for_tests(), db, [])).as_json()["feeds"] == 0
+    assert (await run_crawl(settings_for_tests(), db, [])).as_json()["feeds"] == 0
 
 
 async def test_crawl_on_another_loop_is_refused(feed_server: FeedServer, tmp_path: Path) -> None:
@@ -198,7 +199,7 @@ async def test_crawl_on_another_loop_is_refused(feed_server: FeedServer, tmp_pat
     feeds = lease(db)
 
     def on_a_new_loop() -> None:
-        asyncio.run(run_poll(settings_for_tests(), db, feeds, ingestor=quiet_ingestor(db)))
+        asyncio.run(run_crawl(settings_for_tests(), db, feeds, ingestor=quiet_ingestor(db)))
 
     with pytest.raises(ReactorError, match="another event loop"):
         await asyncio.to_thread(on_a_new_loop)
@@ -210,7 +211,7 @@ async def test_summary_counts_incidents_and_progress_reports_each_feed(feed_serv
     db = database(tmp_path / "aidwatch.db")
     add_feeds(db, {"a": one, "b": two})
     done: list[str] = []
-    summary = await run_poll(
+    summary = await run_crawl(
         settings_for_tests(), db, lease(db), progress=done.append, ingestor=quiet_ingestor(db, attack_word="ATTACK")
     )
     assert sorted(done) == ["a", "b"]
@@ -224,13 +225,13 @@ async def test_an_entry_that_cannot_be_stored_keeps_the_feed_unchanged(feed_serv
     )
     db = database(tmp_path / "aidwatch.db")
     add_feeds(db, {"fragile": url})
-    failing = await run_poll(settings_for_tests(), db, lease(db), ingestor=quiet_ingestor(db, fail_word="BROKEN"))
+    failing = await run_crawl(settings_for_tests(), db, lease(db), ingestor=quiet_ingestor(db, fail_word="BROKEN"))
     assert (failing.failed, failing.articles) == (1, 1)
     row = feed_row(db, "fragile")
     assert row.last_status == "error" and "could not be stored" in (row.last_error or "")
     # The validators did not advance: the next poll downloads the feed again and retries the entry.
     assert row.etag is None
     feed_server.clear_log()
-    retried = await run_poll(settings_for_tests(), db, lease(db), ingestor=quiet_ingestor(db))
+    retried = await run_crawl(settings_for_tests(), db, lease(db), ingestor=quiet_ingestor(db))
     assert "if-none-match" not in feed_server.requests_for("/ingest-fail/feed.xml")[0].headers
     assert (retried.failed, retried.entries_new, retried.articles) == (0, 1, 1)

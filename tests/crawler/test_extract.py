@@ -1,13 +1,10 @@
-"""Pure tests of article text extraction and of Retry-After parsing."""
+"""Pure tests of article text extraction."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 import pytest
 
 from crawler.extract import extract_text
-from crawler.middlewares import MAX_RETRY_AFTER, parse_retry_after
 from tests.support.feed_server import article_page
 
 
@@ -41,27 +38,6 @@ def test_bytes_input_with_declared_charset() -> None:
     page = page.replace("Report latin", "Rapport sur l'hôpital")
     text = extract_text(page.encode("iso-8859-1"), "https://news.example/latin")
     assert text is not None and "hôpital" in text
-
-
-NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("120", 120.0),
-        (b"30", 30.0),
-        ("Fri, 27 Nov 2026 08:05:00 GMT", 300.0),
-        ("Fri, 27 Nov 2026 07:00:00 GMT", 0.0),  # in the past
-        ("99999999999", MAX_RETRY_AFTER),
-        ("soon", None),
-        ("", None),
-        (None, None),
-        ("-5", None),
-    ],
-)
-def test_parse_retry_after(value: str | bytes | None, expected: float | None) -> None:
-    assert parse_retry_after(value, NOW) == expected
 
 
 def test_five_megabytes_of_nested_tags_are_handled() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from alerts.store.tables import utcnow
-from crawler.crawl_runner import run_poll
+from crawler.crawl_runner import run_crawl
 from tests.crawler.helpers import add_feeds, database, feed_row, lease, quiet_ingestor, settings_for_tests
 from tests.crawler.test_feed_parser import BILLION_LAUGHS
 from tests.support.feed_server import RSS, FeedServer, gzip_bomb, rss
@@ -69,7 +69,7 @@ async def test_every_fault_is_an_error_on_its_own_feed_only(feed_server: FeedSer
 
     started = time.monotonic()
     before = utcnow()
-    summary = await run_poll(settings, db, lease(db), ingestor=quiet_ingestor(db))
+    summary = await run_crawl(settings, db, lease(db), ingestor=quiet_ingestor(db))
     elapsed = time.monotonic() - started
 
     assert elapsed < TIMEOUT + 8, "a slow server must cost at most DOWNLOAD_TIMEOUT"
@@ -98,14 +98,14 @@ async def test_back_off_grows_with_consecutive_failures_and_resets(feed_server: 
     delays = []
     for _ in range(3):
         before = utcnow()
-        await run_poll(settings, db, lease(db), ingestor=quiet_ingestor(db))
+        await run_crawl(settings, db, lease(db), ingestor=quiet_ingestor(db))
         delays.append((feed_row(db, "flaky").next_poll_at - before).total_seconds())
     assert [round(d / 900) for d in delays] == [2, 4, 8]
     assert feed_row(db, "flaky").error_count == 3
 
     feed_server.feed("/backoff/feed.xml", rss([]))
     before = utcnow()
-    await run_poll(settings, db, lease(db), ingestor=quiet_ingestor(db))
+    await run_crawl(settings, db, lease(db), ingestor=quiet_ingestor(db))
     row = feed_row(db, "flaky")
     assert (row.last_status, row.error_count, row.last_error) == ("ok", 0, None)
     assert round((row.next_poll_at - before).total_seconds() / 900) == 1

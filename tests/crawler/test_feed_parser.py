@@ -16,7 +16,8 @@ from crawler.feed_parser import (
     parse_feed,
     strip_dtd_subset,
 )
-from tests.support.feed_server import CORPUS_FEEDS, rss
+from tests.support.feed_server import rss
+from tests.support.shared import CORPUS_FEEDS
 
 RSS_HEADERS = {"Content-Type": "application/rss+xml"}
 CORPUS = sorted(p.name for p in CORPUS_FEEDS.glob("*.xml")) if CORPUS_FEEDS.is_dir() else []
@@ -27,9 +28,7 @@ STRICT_XML_FAILS = {
     "cnn_world_2020-01_leading-whitespace.rss.xml",
     "elpais_es.rss.xml",
 }
-needs_corpus = pytest.mark.skipif(
-    not CORPUS, reason=f"shared corpus not found at {CORPUS_FEEDS} (clone ../shared beside the repository)"
-)
+needs_corpus = pytest.mark.shared(CORPUS_FEEDS)
 
 
 @needs_corpus

@@ -24,7 +24,7 @@ from alerts.netpolicy import UnsafeTarget, check_target
 from alerts.settings import DeliverySettings
 from alerts.store import Database
 from alerts.store.tables import ArticleRow
-from crawler.crawl_runner import CrawlSummary, run_poll
+from crawler.crawl_runner import CrawlSummary, run_crawl
 from crawler.fetchpolicy import CheckingResolver
 from crawler.middlewares import CachedRobotsTxtMiddleware
 from crawler.reactor import start_reactor
@@ -155,7 +155,7 @@ async def crawl(db: Database, *, allow_private: bool = False) -> CrawlSummary:
     settings = settings_for_tests().model_copy(
         update={"delivery": DeliverySettings(allow_private_networks=allow_private)}
     )
-    return await run_poll(settings, db, lease(db), ingestor=quiet_ingestor(db, attack_word="ATTACK"))
+    return await run_crawl(settings, db, lease(db), ingestor=quiet_ingestor(db, attack_word="ATTACK"))
 
 
 def stored_texts(db: Database) -> dict[str, str]:

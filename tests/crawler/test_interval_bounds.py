@@ -16,7 +16,7 @@ from sqlalchemy import update
 from alerts.limits import MAX_FEED_INTERVAL
 from alerts.store.feeds import lease_due_feeds, list_feeds
 from alerts.store.tables import FeedRow, utcnow
-from crawler.crawl_runner import run_poll
+from crawler.crawl_runner import run_crawl
 from crawler.ticker import FeedListWatcher
 from tests.crawler.helpers import add_feeds, database, feed_row, lease, quiet_ingestor, settings_for_tests
 from tests.support.feed_server import FeedServer, rss
@@ -44,7 +44,7 @@ async def test_a_huge_stored_interval_fails_no_poll_of_its_batch(
 
     before = utcnow()
     settings = settings_for_tests(max_backoff=max_backoff)
-    summary = await run_poll(settings, db, lease(db), ingestor=quiet_ingestor(db))
+    summary = await run_crawl(settings, db, lease(db), ingestor=quiet_ingestor(db))
 
     assert summary.feeds == 2
     for feed_id in ("good", "huge"):

@@ -12,7 +12,8 @@ import pytest
 
 from crawler.feed_parser import FeedParseError, parse_feed
 from crawler.parser_pool import FeedParserPool
-from tests.support.feed_server import CORPUS_FEEDS, rss
+from tests.support.feed_server import rss
+from tests.support.shared import CORPUS_FEEDS
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -29,7 +30,7 @@ def pool() -> Iterator[FeedParserPool]:
     workers.shutdown()
 
 
-@pytest.mark.skipif(not CORPUS, reason=f"shared corpus not found at {CORPUS_FEEDS} (clone ../shared beside the repo)")
+@pytest.mark.shared(CORPUS_FEEDS)
 async def test_every_shared_feed_parses_in_the_worker_as_in_process(pool: FeedParserPool) -> None:
     for name in CORPUS:
         body = (CORPUS_FEEDS / name).read_bytes()

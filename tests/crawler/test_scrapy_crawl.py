@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.feed_server import REPO_ROOT, FeedServer, rss
+from tests.support.feed_server import FeedServer, rss
+from tests.support.shared import REPO_ROOT
 
 
 @pytest.mark.slow

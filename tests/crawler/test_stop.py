@@ -10,7 +10,7 @@ import pytest
 
 from alerts.store import Database
 from crawler import crawl_runner as runner
-from crawler.crawl_runner import CrawlSummary, run_poll
+from crawler.crawl_runner import CrawlSummary, run_crawl
 from tests.crawler.helpers import add_feeds, database, feed_row, lease, quiet_ingestor, settings_for_tests
 from tests.support.feed_server import RSS, FeedServer, rss
 
@@ -30,7 +30,7 @@ async def started_crawl(server: FeedServer, tmp_path: Path, path: str) -> tuple[
         if feed_id == "quick":
             quick_recorded.set()
 
-    task = asyncio.create_task(run_poll(settings, db, lease(db), ingestor=quiet_ingestor(db), progress=progress))
+    task = asyncio.create_task(run_crawl(settings, db, lease(db), ingestor=quiet_ingestor(db), progress=progress))
     arrived = await asyncio.to_thread(server.wait_for, lambda seen: any(r.path == path for r in seen), 10.0)
     assert arrived, "the crawl never reached the trickling server"
     # The quick feed's poll completes independently while the slow one trickles.

@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from alerts.store import Database
+from alerts.store.tables import SubscriptionRow
 from tests.support.databases import migrated_database
-from tests.support.webhook_receiver import Receiver, webhook_receiver
+from tests.support.webhook_receiver import Receiver, verify_standard_webhook, webhook_receiver
 
 
 class FakeClock:
@@ -43,10 +45,24 @@ def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    """A real HTTP webhook receiver on 127.0.0.1."""
+def receiver(request: pytest.FixtureRequest) -> Iterator[Receiver]:
+    """A real HTTP webhook receiver on 127.0.0.1; every webhook it got is checked with ``standardwebhooks``.
+
+    The check runs when the test ends, with the signing secret of the subscription whose target the request
+    was sent to, so no delivered webhook goes unverified even where the test itself looks only at the body.
+    """
+    # Asked for here, at set-up, so that the database outlives the receiver and can be read at teardown.
+    database = next((request.getfixturevalue(name) for name in ("db", "any_db") if name in request.fixturenames), None)
     with webhook_receiver() as running:
         yield running
+    if database is None or not running.requests:
+        return
+    with database.session() as session:
+        secrets = {row.target: row.signing_secret for row in session.scalars(select(SubscriptionRow))}
+    for received in running.requests:
+        secret = secrets.get(running.url + received.path)
+        assert secret is not None, f"a webhook reached {received.path} that no subscription targets"
+        assert verify_standard_webhook(secret, received.headers, received.body), f"bad signature: {received}"
 
 
 @pytest.fixture

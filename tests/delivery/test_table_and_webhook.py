@@ -1,4 +1,4 @@
-"""The operators' subscriptions table, and webhook signing / Retry-After details."""
+"""The operators' subscriptions table, and webhook signing and address pinning."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alerts.delivery.webhook import parse_retry_after, pin_to_address, sign
+from alerts.delivery.webhook import pin_to_address, sign
 from alerts.store import Database
 from alerts.store.outbox import ClaimedMessage, claim_due, finish_attempt
 from alerts.subscriptions import format_subscriptions_table, queue_alerts
@@ -56,23 +56,6 @@ def test_signature_verifies_independently() -> None:
     assert not verify_standard_webhook(secret, {**headers, "webhook-id": "msg_2"}, body)
     expected = base64.b64encode(hmac.new(b"k" * 32, f"msg_1.{now}.".encode() + body, hashlib.sha256).digest())
     assert header == "v1," + expected.decode()
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("120", 120.0),
-        ("0", 0.0),
-        ("Fri, 27 Nov 2026 08:02:00 GMT", 120.0),
-        ("Fri, 27 Nov 2026 07:00:00 GMT", 0.0),
-        ("soon", None),
-        ("", None),
-        (None, None),
-    ],
-)
-def test_retry_after(value: str | None, expected: float | None) -> None:
-    now = datetime(2026, 11, 27, 8, 0, tzinfo=UTC).timestamp()
-    assert parse_retry_after(value, now=now) == expected
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,7 @@ def incident(title: str) -> IncidentRow:
     )
 
 
+@pytest.mark.postgres
 def test_copy_sqlite_to_postgresql(tmp_path: Path) -> None:
     source = make_database(f"sqlite:///{tmp_path / 'old.db'}")
     upgrade(source)

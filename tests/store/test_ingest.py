@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from alerts.ingest import Ingestor, IngestOutcome, default_classifier
 from alerts.models import Article, FeedSource, Verdict
@@ -15,9 +15,9 @@ from alerts.store.feeds import sync_feed_list
 from alerts.store.incidents import get_incident
 from alerts.store.tables import ArticleRow, IncidentRow, OutboxRow, SeenEntry
 from tests.support.alerting import add_subscription
+from tests.support.shared import SEED, require_shared
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "articles"
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_c6cb496dab8ea76f.txt"
 PUBLISHED = datetime(2021, 7, 30, 18, 0, tzinfo=UTC)
 NOW = datetime(2021, 7, 30, 18, 5, tzinfo=UTC)
 
@@ -32,8 +32,7 @@ def article(feed: str, url: str, path: Path, published: datetime = PUBLISHED) ->
 
 @pytest.fixture
 def seed_text() -> Path:
-    if not SEED.exists():
-        pytest.skip(f"../shared is missing ({SEED}); the seed report is read from there at run time")
+    require_shared(SEED)
     return SEED
 
 
@@ -193,3 +192,46 @@ def test_incident_summary_does_not_repeat_the_title(db: Database, ingestor: Inge
     incident = get_incident(db, outcome.incident_id)
     assert incident is not None and incident.title == title
     assert incident.summary and not incident.summary.casefold().startswith(title.casefold()[:20]), incident.summary
+
+
+def test_a_merge_reads_the_incidents_table_once(db: Database) -> None:
+    """The candidates read for a merge are the rows updated and re-read for alerting: no second lookup."""
+    sync_feed_list(db, [FeedSource(id="outlet-a", url="http://127.0.0.1:1/a", interval_seconds=60)])
+    add_subscription(db, id="sub-so", filters={"countries": ["SO"]})
+
+    def fixed_verdict(title: str, body: str, lang: str | None, published: datetime | None) -> Verdict:
+        killed = int(title.rsplit(" ", 1)[-1])
+        return Verdict(
+            is_attack=True,
+            score=0.9,
+            categories=["convoy"],
+            event_types=["armed_attack"],
+            country="SO",
+            location="Baidoa",
+            occurred_on=NOW.date(),
+            killed=killed,
+        )
+
+    ingestor = Ingestor(db, fixed_verdict, clock=lambda: NOW)
+    first = ingestor.ingest(
+        Article(feed_id="outlet-a", url="https://a.example/1", entry_key="1", title="toll 1", text="x")
+    )
+    incident_reads: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().startswith("SELECT") and "FROM incidents" in statement:
+            incident_reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        second = ingestor.ingest(
+            Article(feed_id="outlet-a", url="https://a.example/2", entry_key="2", title="toll 4", text="x")
+        )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert (second.incident_id, second.incident_event, second.alerts_queued) == (
+        first.incident_id,
+        "incident.updated",
+        1,
+    )
+    assert len(incident_reads) == 1

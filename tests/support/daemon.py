@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-import httpx
+import httpx2
 from sqlalchemy import create_engine, text
 
 from tests.support.smtp_server import SmtpServer
@@ -110,8 +110,8 @@ class Daemon:
         if self.proc.poll() is not None:
             raise AssertionError(f"daemon exited with {self.proc.returncode}: {self.log.read_text()[-3000:]}")
         try:
-            return httpx.get(self.base_url + "/healthz", timeout=2).status_code == 200
-        except httpx.TransportError:
+            return httpx2.get(self.base_url + "/healthz", timeout=2).status_code == 200
+        except httpx2.TransportError:
             return False
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
@@ -134,9 +134,9 @@ class Daemon:
         if kind is None:
             assert code == 0, f"daemon exited with {code}: {self.log.read_text()[-3000:]}"
 
-    def client(self) -> httpx.Client:
+    def client(self) -> httpx2.Client:
         """An HTTP client on the daemon's API (admin token preset)."""
-        return httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=10)
+        return httpx2.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=10)
 
     def set_feeds(self, feeds: list[tuple[str, str]]) -> None:
         """Change the feed list while the daemon runs."""

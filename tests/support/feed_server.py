@@ -17,12 +17,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from xml.sax.saxutils import escape
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED_DIR = REPO_ROOT.parent / "shared"
-CORPUS_FEEDS = SHARED_DIR / "corpus" / "feeds"
+from tests.support.shared import CORPUS_FEEDS
+
 FEED_LAST_MODIFIED = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 RSS = "application/rss+xml; charset=utf-8"
 DEFAULT_ROBOTS = "User-agent: *\nDisallow: /private/\n"
@@ -69,7 +67,10 @@ class FeedServer:
         server_class = _QuietServer6 if ":" in host else _QuietServer
         self._httpd = server_class((host, 0), _handler_for(self))
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="feed-server", daemon=True)
+        # shutdown() waits for the serve loop's next poll: 50 ms instead of the default 0.5 s.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="feed-server", daemon=True
+        )
 
     @property
     def host(self) -> str:

@@ -1,40 +1,28 @@
 """A real HTTP webhook receiver on 127.0.0.1, and an independent Standard Webhooks verifier.
 
-The verifier is written from the Standard Webhooks specification, not imported from aidwatch, so a bug
-in aidwatch's signing cannot hide behind the same bug in the check.
+The verifier is the specification's official Python package (``standardwebhooks``), not aidwatch's code,
+so a bug in aidwatch's signing cannot hide behind the same bug in the check.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
-def verify_standard_webhook(secret: str, headers: dict[str, str], body: bytes, tolerance: int = 300) -> bool:
-    """True when ``webhook-signature`` holds a valid v1 signature of ``id.timestamp.body``."""
-    msg_id = headers.get("webhook-id")
-    stamp = headers.get("webhook-timestamp")
-    signatures = headers.get("webhook-signature")
-    if not (msg_id and stamp and signatures and stamp.isdigit()):
+
+def verify_standard_webhook(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    """True when the official ``standardwebhooks`` verifier accepts the request (signature and timestamp)."""
+    try:
+        Webhook(secret).verify(body, headers, json_parse=False)
+    except WebhookVerificationError:
         return False
-    if abs(time.time() - int(stamp)) > tolerance:
-        return False
-    assert secret.startswith("whsec_")
-    key = base64.b64decode(secret[len("whsec_") :])
-    to_sign = msg_id.encode() + b"." + stamp.encode() + b"." + body
-    expected = base64.b64encode(hmac.new(key, to_sign, hashlib.sha256).digest())
-    for candidate in signatures.split(" "):
-        version, _, value = candidate.partition(",")
-        if version == "v1" and hmac.compare_digest(value.encode(), expected):
-            return True
-    return False
+    return True
 
 
 @dataclass
@@ -112,7 +100,8 @@ def webhook_receiver(port: int = 0) -> Iterator[Receiver]:
     server = ThreadingHTTPServer(("127.0.0.1", port), _handler(receiver))
     server.daemon_threads = True
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the serve loop's next poll: 50 ms instead of the default 0.5 s per receiver.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield receiver

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from alerts.api import create_app
 from alerts.settings import Settings
 from alerts.store import Database
+from alerts.web import create_site
 from crawler.api_server import api_server
 from tests.support.databases import migrated_database
 from tests.support.smtp_server import SmtpServer, smtp_server
@@ -57,7 +57,7 @@ def site(tmp_path: Path, smtp: SmtpServer) -> Iterator[Site]:
         }
     )
     with migrated_database("sqlite", tmp_path) as db:
-        server = api_server(settings, create_app(settings, db))
+        server = api_server(settings, create_site(settings, db))
         # The socket already listens: connections wait in its backlog until uvicorn accepts them.
         thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
         thread.start()

@@ -9,15 +9,15 @@ from collections.abc import AsyncIterator
 from itertools import pairwise
 from pathlib import Path
 
-import httpx
+import httpx2
 import lxml.html
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
-from alerts.api import create_app
 from alerts.links import link_secret, link_token
 from alerts.store import Database
+from alerts.web import create_site
 from alerts.web.i18n import LANGUAGES, catalog_path
 from tests.api.conftest import PUBLIC_URL, make_settings
 from tests.support.alerting import add_subscription, make_incident, store_incident
@@ -28,15 +28,15 @@ CONTROLS = "//input[not(@type='hidden') and not(@type='submit')] | //select | //
 
 
 @pytest.fixture
-async def client(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Database]]:
+async def client(tmp_path: Path) -> AsyncIterator[tuple[httpx2.AsyncClient, Database]]:
     with migrated_database("sqlite", tmp_path) as db:
         store_incident(db, make_incident(id=1))
-        transport = httpx.ASGITransport(app=create_app(make_settings(), db))
-        async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
+        transport = httpx2.ASGITransport(app=create_site(make_settings(), db))
+        async with httpx2.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
             yield http, db
 
 
-async def _page(http: httpx.AsyncClient, db: Database, name: str, lang: str) -> httpx.Response:
+async def _page(http: httpx2.AsyncClient, db: Database, name: str, lang: str) -> httpx2.Response:
     sub = add_subscription(db, channel="email", target="desk@example.org", status="pending_confirmation")
     with db.session() as session:
         secret = link_secret(session)
@@ -61,7 +61,7 @@ def _text(element: lxml.html.HtmlElement) -> str:
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("name", PAGES)
 async def test_page_passes_html_accessibility_checks(
-    client: tuple[httpx.AsyncClient, Database], name: str, lang: str
+    client: tuple[httpx2.AsyncClient, Database], name: str, lang: str
 ) -> None:
     http, db = client
     response = await _page(http, db, name, lang)
@@ -105,7 +105,7 @@ async def test_page_passes_html_accessibility_checks(
 
 
 @pytest.mark.parametrize("lang", [code for code in LANGUAGES if code != "en"])
-async def test_page_chrome_is_translated(client: tuple[httpx.AsyncClient, Database], lang: str) -> None:
+async def test_page_chrome_is_translated(client: tuple[httpx2.AsyncClient, Database], lang: str) -> None:
     http, _ = client
     english = lxml.html.fromstring((await http.get("/subscribe", params={"lang": "en"})).text)
     other = lxml.html.fromstring((await http.get("/subscribe", params={"lang": lang})).text)

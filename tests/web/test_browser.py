@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from alerts.delivery.worker import DeliveryWorker
@@ -54,7 +53,7 @@ def _seed_incident(site: Site, **overrides: Any) -> int:
                 )
             )
         if incident.version > 1:  # an earlier version with a lower toll, so the history shows a change
-            earlier = replace(incident, version=incident.version - 1, killed=1)
+            earlier = make_incident(**{**overrides, "version": incident.version - 1, "killed": 1})
             record_version(session, earlier, "incident.created", incident.first_seen)
         record_version(
             session, incident, "incident.updated" if incident.version > 1 else "incident.created", incident.updated
@@ -87,7 +86,7 @@ def test_subscribe_confirm_manage_and_pause(site: Site, chromium: Any, screensho
 
     # A mail scanner or a link preview GETs the link, following redirects: nothing is confirmed.
     for accept in ("*/*", "text/html"):
-        scanned = httpx.get(confirm_url, headers={"Accept": accept}, follow_redirects=True, timeout=10)
+        scanned = httpx2.get(confirm_url, headers={"Accept": accept}, follow_redirects=True, timeout=10)
         assert scanned.status_code == 200
     assert _status(site, subscription_id) == "pending_confirmation"
 

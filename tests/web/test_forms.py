@@ -8,14 +8,14 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from alerts.api import create_app
 from alerts.links import link_secret, link_token
 from alerts.store import Database
 from alerts.store import subscriptions as store
+from alerts.web import create_site
 from alerts.web.forms import FORM_TOKEN_MAX_AGE, check_form_token, form_token
 from tests.api.conftest import ADMIN, PUBLIC_HOOK, PUBLIC_URL, bearer, make_settings
 from tests.support.alerting import add_subscription, make_incident, store_incident
@@ -33,11 +33,11 @@ def db(tmp_path: Path) -> Any:
 @pytest.fixture
 async def client(db: Database) -> AsyncIterator[Client]:
     """Returns an HTTP client for the app built with the given ``api``/``web`` settings."""
-    clients: list[httpx.AsyncClient] = []
+    clients: list[httpx2.AsyncClient] = []
 
-    def make(**sections: dict[str, Any]) -> httpx.AsyncClient:
-        app = create_app(make_settings(**sections), db)
-        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL)
+    def make(**sections: dict[str, Any]) -> httpx2.AsyncClient:
+        app = create_site(make_settings(**sections), db)
+        http = httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=PUBLIC_URL)
         clients.append(http)
         return http
 
