@@ -48,8 +48,9 @@ eval: install
 eval-news: install
 	$(PY) -m alerts.classify.evaluate_news
 
+# `make train LABELS=labels.jsonl` adds the rows of an `aidwatch labels export` to the corpus.
 train: install
-	$(PY) -m alerts.classify.train
+	$(PY) -m alerts.classify.train $(if $(LABELS),--labels $(LABELS),)
 
 # Results go to var/bench/ (ignored); `make bench RECORD=1` writes the tracked bench/results/ instead.
 bench: install

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from alerts.models import FeedSource
+from alerts.models import FeedSource, SourceKind
 from alerts.settings import FeedInterval, SettingsError
 
 FEED_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -21,7 +22,12 @@ class FeedSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str
-    url: str
+    kind: SourceKind = Field(
+        default="rss",
+        description="what the URL answers with: an RSS/Atom feed, a GDELT DOC 2.0 ArtList JSON search "
+        "or a ReliefWeb API reports list",
+    )
+    url: str = Field(description="the feed, or for gdelt and reliefweb the full API request (endpoint and query)")
     interval: FeedInterval | None = Field(
         default=None, description="'1s' to '30d' (default: [crawler] default_interval)"
     )
@@ -37,9 +43,10 @@ class FeedSpec(BaseModel):
 
     @field_validator("url")
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _http_url(cls, value: str, info: ValidationInfo) -> str:
         if not value.startswith(("http://", "https://")) or any(c.isspace() for c in value):
             raise ValueError("expected an http:// or https:// URL without spaces")
+        check_api_request(info.data.get("kind", "rss"), value)
         return value
 
     def to_source(self, default_interval: float, default_fetch_articles: bool) -> FeedSource:
@@ -50,7 +57,42 @@ class FeedSpec(BaseModel):
             interval_seconds=max(1, round(self.interval or default_interval)),
             language=self.language,
             fetch_articles=default_fetch_articles if self.fetch_articles is None else self.fetch_articles,
+            kind=self.kind,
         )
+
+
+GDELT_MAX_RECORDS = 250  # the most a GDELT DOC 2.0 ArtList request may ask for
+RELIEFWEB_MAX_LIMIT = 1000  # the most reports a ReliefWeb API list request may ask for
+
+
+def check_api_request(kind: str, url: str) -> None:
+    """Refuse (ValueError naming the parameter) an API request its source kind could not poll.
+
+    A gdelt URL must ask for ``mode=ArtList`` and ``format=json`` with a ``query`` (GDELT otherwise answers
+    HTML or an error text), ``maxrecords`` 1 to 250; a reliefweb URL must be a ``/reports`` list with
+    ``limit`` 1 to 1000. The host is not checked, so tests and mirrors can serve the same API.
+    """
+    if kind == "rss":
+        return
+    parts = urlsplit(url)
+    params = {name.lower(): value.strip() for name, value in parse_qsl(parts.query, keep_blank_values=True)}
+    if kind == "gdelt":
+        if not params.get("query"):
+            raise ValueError("a gdelt URL needs a query=... parameter (see: aidwatch sources gdelt-queries)")
+        if params.get("mode", "").lower() != "artlist":
+            raise ValueError("a gdelt URL needs mode=ArtList (the article list)")
+        if params.get("format", "").lower() != "json":
+            raise ValueError("a gdelt URL needs format=json")
+        _check_count(params.get("maxrecords"), "maxrecords", GDELT_MAX_RECORDS)
+    elif kind == "reliefweb":
+        if not parts.path.rstrip("/").endswith("/reports"):
+            raise ValueError("a reliefweb URL must be the reports list, e.g. https://api.reliefweb.int/v2/reports?...")
+        _check_count(params.get("limit"), "limit", RELIEFWEB_MAX_LIMIT)
+
+
+def _check_count(value: str | None, name: str, most: int) -> None:
+    if value is not None and not (value.isdigit() and 1 <= int(value) <= most):
+        raise ValueError(f"{name} must be a whole number from 1 to {most}, not {value[:20]!r}")
 
 
 def _named(entry: object) -> str:

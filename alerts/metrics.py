@@ -16,7 +16,7 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 for _collector in (PROCESS_COLLECTOR, GC_COLLECTOR, PLATFORM_COLLECTOR):
     REGISTRY.register(_collector)
 
-POLLS = Counter("aidwatch_feed_polls", "Feed polls by outcome", ["status"], registry=REGISTRY)
+POLLS = Counter("aidwatch_feed_polls", "Feed polls by source kind and outcome", ["kind", "status"], registry=REGISTRY)
 POLL_SECONDS = Histogram(
     "aidwatch_crawl_seconds",
     "Wall time of one crawl (a tick's batch of due feeds)",
@@ -43,3 +43,22 @@ DELIVERIES = Counter(
 )
 FEEDS_DUE = Gauge("aidwatch_feeds_due", "Feeds due at the last tick", registry=REGISTRY)
 TICK_ERRORS = Counter("aidwatch_tick_errors", "Ticks that failed (e.g. database unreachable)", registry=REGISTRY)
+DATABASE_OUTAGES = Counter(
+    "aidwatch_database_outages",
+    "Database outages seen by a loop (each logged once when it starts and once when it ends)",
+    ["component"],
+    registry=REGISTRY,
+)
+# Cluster: which daemon this is and its part of the work (docs/operations.md).
+DAEMON_INFO = Gauge("aidwatch_daemon_info", "This daemon's id (value 1)", ["daemon_id"], registry=REGISTRY)
+DAEMON_FEED_LEASES = Gauge("aidwatch_daemon_feed_leases", "Feeds this daemon holds leased", registry=REGISTRY)
+DAEMON_OUTBOX_CLAIMS = Gauge(
+    "aidwatch_daemon_outbox_claims", "Outbox rows this daemon holds claimed", registry=REGISTRY
+)
+DAEMON_WORK_SHARE = Gauge(
+    "aidwatch_daemon_work_share",
+    "This daemon's share (0..1) of the polls or deliveries of all live daemons since each started",
+    ["work"],
+    registry=REGISTRY,
+)
+CLUSTER_DAEMONS = Gauge("aidwatch_cluster_daemons", "Live daemons sharing the database", registry=REGISTRY)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -30,6 +30,11 @@ CATEGORIES: tuple[str, ...] = (
     "camp",
     "other_humanitarian",
 )
+
+# What a feed's URL answers with, and so which spider polls it (docs/decisions/0017-source-kinds.md):
+# "rss" an RSS/Atom/RDF feed, "gdelt" a GDELT DOC 2.0 ArtList JSON search, "reliefweb" a ReliefWeb API reports list.
+SourceKind = Literal["rss", "gdelt", "reliefweb"]
+SOURCE_KINDS: tuple[str, ...] = get_args(SourceKind)
 
 EVENT_TYPES: tuple[str, ...] = (
     "armed_attack",
@@ -54,6 +59,7 @@ class FeedSource:
     interval_seconds: int
     language: str | None = None
     fetch_articles: bool = True
+    kind: str = "rss"  # one of SOURCE_KINDS
 
 
 @dataclass(slots=True)
@@ -68,7 +74,9 @@ class Article:
     published: datetime | None = None
     language: str | None = None
     summary: str = ""
-    text_source: str = "page"  # "page" when trafilatura extracted it, "summary" when the page failed
+    # "page" when trafilatura extracted it, "summary" when the page failed, "api" when a source's API answer
+    # held the text (ReliefWeb reports).
+    text_source: str = "page"
 
 
 @dataclass(slots=True)
@@ -292,6 +300,7 @@ class FeedState:
     etag: str | None = None
     last_modified: str | None = None
     error_count: int = 0
+    kind: str = "rss"  # one of SOURCE_KINDS: which spider polls it
 
 
 @dataclass(slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +66,7 @@ class IncidentView:
     sources: list[tuple[str, str]]  # (title, url)
     score: str
     reference: str
+    feedback_url: str = ""  # the signed "wrong alert" link (alerts/feedback.py), when the alert has one
 
 
 def _where(incident: Incident) -> str:
@@ -88,7 +90,7 @@ def safe_url(url: str) -> str:
     return url if url.lower().startswith(("http://", "https://")) and not _CONTROL.search(url) else ""
 
 
-def incident_view(incident: Incident, escape: Any = None) -> IncidentView:
+def incident_view(incident: Incident, escape: Any = None, feedback_url: str = "") -> IncidentView:
     """The view of ``incident``; ``escape`` (e.g. Slack's) is applied to every text it contains."""
     esc = escape or (lambda s: s)
     what = ", ".join(human(e) for e in incident.event_types) or "attack"
@@ -108,6 +110,7 @@ def incident_view(incident: Incident, escape: Any = None) -> IncidentView:
         sources=[(esc(one_line(a.title or a.url)), safe_url(a.url)) for a in incident.articles[:10]],
         score=f"{incident.score:.2f}",
         reference=f"incident {incident.id} version {incident.version}",
+        feedback_url=safe_url(feedback_url),
     )
 
 
@@ -148,19 +151,21 @@ def _slack_section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}
 
 
-def _slack_body(incidents: list[Incident], heading: str) -> bytes:
+def _slack_body(incidents: list[Incident], heading: str, feedback: Mapping[int, str]) -> bytes:
     blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": one_line(heading, 150)}}]
     for incident in incidents[:20]:  # Slack allows 50 blocks per message
-        view = incident_view(incident, slack_escape)
+        view = incident_view(incident, slack_escape, feedback.get(incident.id, ""))
         sources = [(t, _slack_url(u)) for t, u in view.sources]
-        text = ENV.get_template("slack_incident.md").render(view=view, sources=sources)
+        text = ENV.get_template("slack_incident.md").render(
+            view=view, sources=sources, feedback_url=_slack_url(view.feedback_url)
+        )
         blocks.append(_slack_section(text))
         blocks.append({"type": "divider"})
     return _json({"text": one_line(heading, 300), "blocks": blocks})
 
 
-def _teams_incident(incident: Incident) -> list[dict[str, Any]]:
-    view = incident_view(incident)
+def _teams_incident(incident: Incident, feedback_url: str) -> list[dict[str, Any]]:
+    view = incident_view(incident, feedback_url=feedback_url)
     facts = [
         ("What", view.what),
         ("Where", view.where),
@@ -179,15 +184,19 @@ def _teams_incident(incident: Incident) -> list[dict[str, Any]]:
         {"type": "TextBlock", "text": f"Source: {title} ({url})", "wrap": True, "isSubtle": True}
         for title, url in view.sources
     ]
+    if view.feedback_url:
+        body.append({"type": "TextBlock", "text": f"[Wrong alert?]({view.feedback_url})", "wrap": True})
     return body
 
 
-def _teams_body(incidents: list[Incident], heading: str) -> bytes:
+def _teams_body(incidents: list[Incident], heading: str, feedback: Mapping[int, str]) -> bytes:
     body: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": one_line(heading), "weight": "Bolder", "size": "Large", "wrap": True}
     ]
     for incident in incidents[:20]:
-        body.append({"type": "Container", "separator": True, "items": _teams_incident(incident)})
+        body.append(
+            {"type": "Container", "separator": True, "items": _teams_incident(incident, feedback.get(incident.id, ""))}
+        )
     card = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
@@ -199,24 +208,37 @@ def _teams_body(incidents: list[Incident], heading: str) -> bytes:
 
 
 def render_alert(
-    payload: dict[str, Any], fmt: str = "json", unsubscribe_url: str | None = None, manage_url: str | None = None
+    payload: dict[str, Any],
+    fmt: str = "json",
+    unsubscribe_url: str | None = None,
+    feedback_urls: Mapping[int, str] | None = None,
+    manage_url: str | None = None,
 ) -> Rendered:
-    """Render an ``incident.created`` / ``incident.updated`` payload for email and for ``fmt`` webhooks."""
+    """Render an ``incident.created`` / ``incident.updated`` payload for email and for ``fmt`` webhooks.
+
+    ``feedback_urls`` maps incident ids to their signed "wrong alert" links (alerts/feedback.py);
+    ``manage_url`` is the subscription's manage page (emails only).
+    """
     incident = Incident.model_validate(payload["incident"])
     event = payload["type"]
-    view = incident_view(incident)
+    feedback = feedback_urls or {}
+    view = incident_view(incident, feedback_url=feedback.get(incident.id, ""))
     context = {"view": view, "event": event, "unsubscribe_url": unsubscribe_url, "manage_url": manage_url}
     text = ENV.get_template("alert.txt").render(**context)
     heading = f"{'Updated' if event == 'incident.updated' else 'New'} incident: {view.title}"
     if fmt == "slack":
-        body, ctype = _slack_body([incident], heading), "application/json"
+        body, ctype = _slack_body([incident], heading, feedback), "application/json"
     elif fmt == "teams":
-        body, ctype = _teams_body([incident], heading), "application/json"
+        body, ctype = _teams_body([incident], heading, feedback), "application/json"
     elif fmt == "text":
         body, ctype = text.encode(), "text/plain; charset=utf-8"
     else:
-        # The record exactly as queued (``Incident.as_record``): a retry after an upgrade sends the same bytes.
-        body, ctype = _json({"type": event, "incident": payload["incident"]}), "application/json"
+        # The record exactly as queued (``Incident.as_record``): a retry after an upgrade sends the same bytes;
+        # the feedback link is added beside it, never inside it.
+        record: dict[str, Any] = {"type": event, "incident": payload["incident"]}
+        if view.feedback_url:
+            record["feedback_url"] = view.feedback_url
+        body, ctype = _json(record), "application/json"
     return Rendered(
         subject=subject_for(incident),
         text=text,
@@ -227,14 +249,19 @@ def render_alert(
 
 
 def render_digest(
-    payload: dict[str, Any], fmt: str = "json", unsubscribe_url: str | None = None, manage_url: str | None = None
+    payload: dict[str, Any],
+    fmt: str = "json",
+    unsubscribe_url: str | None = None,
+    feedback_urls: Mapping[int, str] | None = None,
+    manage_url: str | None = None,
 ) -> Rendered:
     """Render a digest payload (the period's incidents) for email and for ``fmt`` webhooks."""
     incidents = [Incident.model_validate(record) for record in payload["incidents"]]
+    feedback = feedback_urls or {}
     period = payload["period"]
     end = one_line(period["end"][:10])
     context = {
-        "views": [incident_view(i) for i in incidents],
+        "views": [incident_view(i, feedback_url=feedback.get(i.id, "")) for i in incidents],
         "period_start": one_line(period["start"]),
         "period_end": one_line(period["end"]),
         "unsubscribe_url": unsubscribe_url,
@@ -243,13 +270,14 @@ def render_digest(
     text = ENV.get_template("digest.txt").render(**context)
     heading = f"aidwatch digest: {len(incidents)} incident(s) up to {end}"
     if fmt == "slack":
-        body, ctype = _slack_body(incidents, heading), "application/json"
+        body, ctype = _slack_body(incidents, heading, feedback), "application/json"
     elif fmt == "teams":
-        body, ctype = _teams_body(incidents, heading), "application/json"
+        body, ctype = _teams_body(incidents, heading, feedback), "application/json"
     elif fmt == "text":
         body, ctype = text.encode(), "text/plain; charset=utf-8"
     else:
-        body, ctype = _json(payload), "application/json"
+        links = {str(i.id): url for i in incidents if (url := safe_url(feedback.get(i.id, "")))}
+        body, ctype = _json({**payload, "feedback_urls": links} if links else payload), "application/json"
     return Rendered(
         subject=f"[aidwatch] digest: {len(incidents)} incident(s) up to {end}",
         text=text,

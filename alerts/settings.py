@@ -218,6 +218,22 @@ class DeliverySettings(_Section):
         return value
 
 
+class SourcesSettings(_Section):
+    """What the API source kinds need besides their URL (docs/decisions/0017-source-kinds.md)."""
+
+    # Sent as ``appname`` to the ReliefWeb API when a reliefweb feed's URL has none (ReliefWeb approves names).
+    reliefweb_appname: str = Field(default="", max_length=200, pattern=r"^[^\s&#=]*$")
+
+
+class ClusterSettings(_Section):
+    """How several daemons share one PostgreSQL database (docs/operations.md)."""
+
+    # How long a feed lease or an outbox claim lasts without renewal. The daemon renews what it works on
+    # every third of this, so a killed daemon's feeds and alerts go to another daemon about this long
+    # (plus one tick) after it died, and a daemon not heard of for this long counts as gone.
+    lease: Annotated[float, _duration(3 * SECOND, 10 * MINUTE)] = 30.0
+
+
 class WebSettings(_Section):
     """The web pages served at ``/`` (alerts.web)."""
 
@@ -244,6 +260,8 @@ class Settings(_Section):
     classifier: ClassifierSettings = ClassifierSettings()
     smtp: SmtpSettings = SmtpSettings()
     delivery: DeliverySettings = DeliverySettings()
+    sources: SourcesSettings = SourcesSettings()
+    cluster: ClusterSettings = ClusterSettings()
     web: WebSettings = WebSettings()
     config_file: Path | None = None
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench import RECORDED, results_dir
 
-MODULES = ["bench.classify", "bench.polling", "bench.latency", "bench.memory"]
+MODULES = ["bench.classify", "bench.polling", "bench.latency", "bench.memory", "bench.cluster"]
 
 
 def _machine() -> dict[str, object]:
@@ -97,6 +97,11 @@ def main(argv: list[str]) -> int:
     _print_table(figures)
     results = results_dir() / "latest.json"
     results.parent.mkdir(parents=True, exist_ok=True)
+    if argv and results.exists():
+        # A partial run (`python -m bench cluster`) keeps the other benchmarks' figures of the last run.
+        ran = {name.rsplit(".", 1)[-1] for name in selected}
+        kept = [f for f in json.loads(results.read_text()).get("figures", []) if f.get("bench") not in ran]
+        figures = kept + figures
     results.write_text(
         json.dumps({"machine": _machine(), "seconds": round(time.time() - started, 1), "figures": figures}, indent=2)
         + "\n"

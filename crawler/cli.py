@@ -34,9 +34,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("feeds", help="show feeds with last/next poll, status and errors")
     commands.add_parser("subscriptions", help="list subscriptions with status and last delivery")
+    sources = commands.add_parser("sources", help="helpers for source kinds other than RSS")
+    sources.add_argument("helper", choices=["gdelt-queries"], help="gdelt-queries: print GDELT feed entries")
+    sources.add_argument("--timespan", default="24h", help="gdelt-queries: how far back each search looks")
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade", "copy"], help="upgrade: apply migrations; copy: copy all data")
     db.add_argument("--to", metavar="URL", help="copy: the (empty) target database, e.g. postgresql://...")
+    labels = commands.add_parser("labels", help="training labels from wrong-alert feedback")
+    labels.add_argument("action", choices=["export"], help="export: JSON lines for `make train LABELS=...`")
+    labels.add_argument("--out", type=Path, help="write to this file (default: standard output)")
     for sub in commands.choices.values():
         sub.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
     return parser
@@ -110,6 +116,14 @@ def _main(argv: Sequence[str] | None) -> int:
         return 0
     if args.command == "db":
         return _db(settings, args.action, args.to)
+    if args.command == "labels":
+        return _export_labels(settings, args.out)
+    if args.command == "sources":
+        from config import LEXICON_DIR
+        from crawler.gdelt_query import format_feed_entries, gdelt_feed_entries
+
+        print(format_feed_entries(gdelt_feed_entries(LEXICON_DIR, args.timespan)))
+        return 0
     raise AssertionError(args.command)
 
 
@@ -252,6 +266,29 @@ def _one_line(exc: BaseException) -> str:
     return first[:300] or type(exc).__name__
 
 
+def _export_labels(settings: Settings, out: Path | None) -> int:
+    """``aidwatch labels export``: one JSON line per article of every incident with feedback."""
+    from alerts.store.feedback import label_rows
+
+    db = _database(settings)
+    try:
+        handle = out.open("w", encoding="utf-8") if out else sys.stdout
+    except OSError as exc:
+        print(f"aidwatch: --out {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    rows = labelled = 0
+    try:
+        for row in label_rows(db):
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            rows += 1
+            labelled += row["label"] is not None
+    finally:
+        if out:
+            handle.close()
+    print(f"{rows} label rows ({labelled} with a label)", file=sys.stderr)
+    return 0
+
+
 def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
 
@@ -262,13 +299,16 @@ def _feeds(settings: Settings) -> int:
     db = _database(settings)
     rows = list_feeds(db, include_disabled=True)
     # Upper-case headers, as in `aidwatch subscriptions`.
-    header = f"{'ID':<28} {'STATUS':<13} {'ERRORS':>6} {'LAST POLL (UTC)':<19}  {'NEXT DUE (UTC)':<19}  LAST ERROR"
+    header = (
+        f"{'ID':<28} {'KIND':<9} {'STATUS':<13} {'ERRORS':>6} {'LAST POLL (UTC)':<19}  {'NEXT DUE (UTC)':<19}  "
+        "LAST ERROR"
+    )
     print(header)
     for feed in rows:
         status = (feed.last_status or "never") if feed.enabled else "disabled"
         error = (feed.last_error or feed.bozo or "").replace("\n", " ")[:80]
         print(
-            f"{feed.id[:28]:<28} {status:<13} {feed.error_count:>6} {_when(feed.last_poll_at):<19}  "
+            f"{feed.id[:28]:<28} {feed.kind:<9} {status:<13} {feed.error_count:>6} {_when(feed.last_poll_at):<19}  "
             f"{_when(feed.next_poll_at):<19}  {error}"
         )
     print(f"{len(rows)} feeds")

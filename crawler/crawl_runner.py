@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from scrapy.crawler import AsyncCrawlerRunner, Crawler
 
-from alerts.models import FeedState
+from alerts import metrics
+from alerts.models import FeedState, PollResult
 from alerts.settings import Settings
 from alerts.store.engine import Database
+from alerts.store.feeds import record_polls
+from alerts.store.tables import utcnow
 from crawler.download_handler import abort_downloads
 from crawler.poll_tracker import CrawlSummary, ProgressFunction
 from crawler.reactor import start_reactor
 from crawler.settings import scrapy_settings
 from crawler.spiders.feed_spider import FeedSpider
+from crawler.spiders.gdelt import GdeltSpider
+from crawler.spiders.reliefweb import ReliefWebSpider
 
 if TYPE_CHECKING:
     from alerts.ingest import Ingestor
@@ -31,6 +37,9 @@ log = logging.getLogger(__name__)
 CANCEL_BOUND_SECONDS = 1.5
 
 _active: set[Crawler] = set()
+
+# The spider that polls each source kind (alerts.models.SOURCE_KINDS; docs/decisions/0017-source-kinds.md).
+SPIDERS: dict[str, type[FeedSpider]] = {"rss": FeedSpider, "gdelt": GdeltSpider, "reliefweb": ReliefWebSpider}
 
 __all__ = ["CrawlSummary", "run_crawl", "stop"]
 
@@ -45,10 +54,11 @@ async def run_crawl(
 ) -> CrawlSummary:
     """Crawl ``feeds`` once: poll each (fetch, parse, fetch new articles, ingest) and record its PollResult.
 
-    Runs a fresh Crawler on the current loop (which must be the asyncio reactor's loop) and returns
-    the crawl's counters. ``progress`` is called with each feed id as its poll is recorded;
-    ``ingestor`` replaces the production one (tests). Cancelling the call aborts in-flight
-    downloads and returns within about :data:`CANCEL_BOUND_SECONDS`; completed feeds stay recorded.
+    Runs one fresh Crawler per source kind among ``feeds`` (the kind's spider, see :data:`SPIDERS`), side by
+    side on the current loop (which must be the asyncio reactor's loop), and returns their counters added up.
+    ``progress`` is called with each feed id as its poll is recorded; ``ingestor`` replaces the production one
+    (tests). Cancelling the call aborts in-flight downloads and returns within about
+    :data:`CANCEL_BOUND_SECONDS`; completed feeds stay recorded.
     """
     if not feeds:
         return CrawlSummary()
@@ -57,22 +67,55 @@ async def run_crawl(
     scrapy = scrapy_settings(settings)
     scrapy.set("AIDWATCH_IN_PROCESS", True, priority="cmdline")
     runner = AsyncCrawlerRunner(scrapy)
-    crawler = runner.create_crawler(FeedSpider)
-    task = runner.crawl(crawler, feeds=feeds, settings=settings, db=db, progress=progress, ingestor=ingestor)
-    _active.add(crawler)
+    by_kind: dict[str, list[FeedState]] = {}
+    for feed in feeds:
+        by_kind.setdefault(feed.kind, []).append(feed)
+    unknown = [feed for kind in set(by_kind) - set(SPIDERS) for feed in by_kind.pop(kind)]
+    if unknown:  # only a hand-edited database gets here: the feed list and the API accept known kinds only
+        await _record_unknown_kinds(settings, db, unknown)
+    if not by_kind:
+        return CrawlSummary(feeds=len(unknown), failed=len(unknown))
+    crawlers = [(kind, runner.create_crawler(SPIDERS[kind])) for kind in by_kind]
+    arguments = {"settings": settings, "db": db, "progress": progress, "ingestor": ingestor}
+    tasks = [runner.crawl(crawler, feeds=by_kind[kind], **arguments) for kind, crawler in crawlers]
+    _active.update(crawler for _, crawler in crawlers)
     try:
-        await asyncio.shield(task)
+        outcomes = await asyncio.shield(asyncio.gather(*tasks, return_exceptions=True))
     except asyncio.CancelledError:
-        await _stop_crawler(crawler, grace=0.0, bound=CANCEL_BOUND_SECONDS)
-        if not task.done():
-            task.cancel()
+        await asyncio.gather(*(_stop_crawler(c, grace=0.0, bound=CANCEL_BOUND_SECONDS) for _, c in crawlers))
+        for task in tasks:
+            if not task.done():
+                task.cancel()
         raise
     finally:
-        _active.discard(crawler)
-    spider = crawler.spider
-    if not isinstance(spider, FeedSpider):  # the spider could not even be built
-        raise RuntimeError("the feed spider did not start")
-    return spider.tracker.summary
+        _active.difference_update(crawler for _, crawler in crawlers)
+    errors = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+    summary = CrawlSummary()
+    for kind, crawler in crawlers:
+        spider = crawler.spider
+        if not isinstance(spider, FeedSpider):  # the spider could not even be built
+            raise errors[0] if errors else RuntimeError(f"the {kind} spider did not start")
+        for result in spider.tracker.recorded:
+            metrics.POLLS.labels(kind, result.status).inc()
+        for name, value in asdict(spider.tracker.summary).items():
+            setattr(summary, name, getattr(summary, name) + value)
+    if errors:
+        raise errors[0]
+    summary.feeds += len(unknown)
+    summary.failed += len(unknown)
+    return summary
+
+
+async def _record_unknown_kinds(settings: Settings, db: Database, feeds: list[FeedState]) -> None:
+    results = [
+        PollResult(feed.id, "error", error=f"unknown source kind {feed.kind!r} (known: {', '.join(SPIDERS)})")
+        for feed in feeds
+    ]
+    for result in results:
+        log.warning("feed %s failed: %s", result.feed_id, result.error)
+        metrics.POLLS.labels("unknown", "error").inc()
+    crawler = settings.crawler
+    await asyncio.to_thread(record_polls, db, results, utcnow(), jitter=crawler.jitter, max_backoff=crawler.max_backoff)
 
 
 def _quiet_scrapy_logs() -> None:

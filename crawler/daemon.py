@@ -7,26 +7,30 @@ import logging
 import os
 import signal
 import socket
+import time
 from dataclasses import dataclass
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import select, update
 
 from alerts.classify import get_classifier
 from alerts.delivery.worker import DeliveryWorker
 from alerts.models import FeedState
 from alerts.settings import Settings
+from alerts.store import daemons as daemon_store
 from alerts.store import make_database, upgrade
 from alerts.store.engine import Database
-from alerts.store.tables import FeedRow, OutboxRow
+from alerts.store.outage import describe, is_outage
 from alerts.web import create_site
 from crawler.api_server import api_server
+from crawler.cluster import ClusterMember, new_daemon_id
 from crawler.crawl_runner import run_crawl
 from crawler.parser_pool import parser_pool, shutdown_parser_pools
 from crawler.ticker import Ticker
 
 log = logging.getLogger("aidwatch.daemon")
+#: Waiting for the database at start-up: first retry after this many seconds, doubling up to the cap.
+DB_WAIT_FIRST, DB_WAIT_CAP = 0.5, 10.0
 
 
 class StartupError(Exception):
@@ -56,6 +60,7 @@ class Readiness:
     db: Database
     scheduler: AsyncIOScheduler
     ticker: Ticker
+    member: ClusterMember
 
     def __call__(self) -> dict[str, bool]:
         from apscheduler.schedulers.base import STATE_RUNNING
@@ -64,6 +69,7 @@ class Readiness:
             "database": self.db.ping(),
             "scheduler": self.scheduler.state == STATE_RUNNING,
             "last_tick": self.ticker.last_tick_ok,
+            "heartbeat": self.member.last_beat_ok,
         }
 
 
@@ -94,31 +100,54 @@ def holder_is_gone(holder: str, sqlite: bool) -> bool:
 def release_dead_holders(db: Database) -> tuple[int, int]:
     """At start-up: free feed leases and outbox claims of daemons that died; returns (feeds, outbox rows).
 
-    After kill -9 or a crash, the previous run's leases would keep its feeds unpolled for 10+ minutes and
-    its claims would hold the alerts it was sending for 60+ s. Rows handed back are sent again with the
-    same webhook-id, which receivers deduplicate on.
+    After kill -9 or a crash on this host, the previous run's leases and claims would otherwise wait for
+    their expiry. Rows handed back are sent again with the same webhook-id, which receivers deduplicate on.
     """
-    with db.session() as session:
-        owners = session.scalars(select(FeedRow.lease_owner).where(FeedRow.lease_owner.is_not(None)).distinct())
-        dead_owners = [o for o in owners if o and holder_is_gone(o, db.is_sqlite)]
-        workers = session.scalars(
-            select(OutboxRow.claimed_by)
-            .where(OutboxRow.claimed_by.is_not(None), OutboxRow.status == "pending")
-            .distinct()
-        )
-        dead_workers = [w for w in workers if w and holder_is_gone(w, db.is_sqlite)]
-        feeds = rows = 0
-        if dead_owners:
-            feeds = session.execute(
-                update(FeedRow).where(FeedRow.lease_owner.in_(dead_owners)).values(lease_owner=None, lease_until=None)
-            ).rowcount  # type: ignore[attr-defined]
-        if dead_workers:
-            rows = session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.claimed_by.in_(dead_workers), OutboxRow.status == "pending")
-                .values(claimed_by=None, claimed_until=None)
-            ).rowcount  # type: ignore[attr-defined]
-    return int(feeds or 0), int(rows or 0)
+    return daemon_store.release_dead_holders(db, lambda holder: holder_is_gone(holder, db.is_sqlite))
+
+
+def _prepare_database(db: Database, ticker: Ticker) -> tuple[int, int]:
+    """Migrate, free dead holders and sync the feed list; returns what was freed (feeds, outbox rows)."""
+    upgrade(db)
+    freed = release_dead_holders(db)
+    ticker.watcher.sync(db)
+    return freed
+
+
+async def wait_for_database(db: Database, ticker: Ticker, stop: asyncio.Event) -> bool:
+    """Prepare the database, waiting with backoff while it cannot be reached; False if stopped meanwhile.
+
+    A daemon started while PostgreSQL restarts (or before it, at boot) says so in one line and waits,
+    instead of exiting with a traceback from the migration step. Errors that are not outages propagate.
+    """
+    where = db.engine.url.render_as_string(hide_password=True)
+    delay, started, waiting = DB_WAIT_FIRST, time.monotonic(), False
+    while True:
+        try:
+            freed = await asyncio.to_thread(_prepare_database, db, ticker)
+            break
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            if not waiting:
+                log.warning(
+                    "waiting for the database at %s (%s); retrying every %.1f-%.0f s",
+                    where,
+                    describe(exc),
+                    DB_WAIT_FIRST,
+                    DB_WAIT_CAP,
+                )
+                waiting = True
+        try:
+            await asyncio.wait_for(stop.wait(), delay)
+            return False
+        except TimeoutError:
+            delay = min(delay * 2, DB_WAIT_CAP)
+    if waiting:
+        log.warning("database at %s answered after %.1f s; starting", where, time.monotonic() - started)
+    if any(freed):
+        log.warning("a previous run died: released %d feed lease(s), %d outbox claim(s)", *freed)
+    return True
 
 
 async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> int:
@@ -132,16 +161,22 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> in
 
 async def _serve(settings: Settings, listener: socket.socket, ready: asyncio.Event | None) -> int:
     db = make_database(settings.storage.url, echo=settings.storage.echo)
-    await asyncio.to_thread(upgrade, db)
-    feeds_freed, rows_freed = await asyncio.to_thread(release_dead_holders, db)
-    if feeds_freed or rows_freed:
-        log.warning("a previous run died: released %d feed lease(s), %d outbox claim(s)", feeds_freed, rows_freed)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
 
     async def poll(feeds: list[FeedState]) -> object:
         return await run_crawl(settings, db, feeds)
 
-    ticker = Ticker(settings, db, poll)
-    await asyncio.to_thread(ticker.watcher.sync, db)
+    daemon_id = new_daemon_id()
+    ticker = Ticker(settings, db, poll, owner=daemon_id)
+    worker = DeliveryWorker(settings, db, worker_id=daemon_id)
+    member = ClusterMember(db, daemon_id, ticker, worker, settings.cluster.lease)
+    if not await wait_for_database(db, ticker, stop):
+        log.info("stopped while waiting for the database")
+        db.dispose()
+        return 0
     if ticker.watcher.last_error:
         raise StartupError(ticker.watcher.last_error)
     # Build the classifier (gazetteer, lexicons: seconds) before the first crawl, so that cost neither
@@ -158,17 +193,20 @@ async def _serve(settings: Settings, listener: socket.socket, ready: asyncio.Eve
         coalesce=True,
         misfire_grace_time=None,
     )
-    app = create_site(settings, db, Readiness(db, scheduler, ticker))
+    scheduler.add_job(
+        member.beat,
+        IntervalTrigger(seconds=member.interval),
+        id="heartbeat",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
+    app = create_site(settings, db, Readiness(db, scheduler, ticker, member), status=member.status)
     server = api_server(settings, app)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-
-    worker = DeliveryWorker(settings, db)
     scheduler.start()
     server_task = asyncio.create_task(server.serve(sockets=[listener]), name="api")
     worker_task = asyncio.create_task(worker.run(stop), name="delivery")
+    await member.beat()  # joins the registry: from now on the others leave this daemon its part
     await ticker.tick()
     while not server.started and not server_task.done():
         await asyncio.sleep(0.05)
@@ -178,7 +216,12 @@ async def _serve(settings: Settings, listener: socket.socket, ready: asyncio.Eve
         exc = server_task.exception()
         log.error("API server failed to start on %s: %s", settings.api.listen, exc)
         return 1
-    log.info("aidwatch serving on %s (database %s)", settings.api.listen, db.engine.url.render_as_string())
+    log.info(
+        "aidwatch serving on %s (database %s, daemon %s)",
+        settings.api.listen,
+        db.engine.url.render_as_string(hide_password=True),
+        daemon_id,
+    )
     if ready is not None:
         ready.set()
 
@@ -195,6 +238,7 @@ async def _serve(settings: Settings, listener: socket.socket, ready: asyncio.Eve
     for task in (server_task, worker_task):
         task.cancel()
     scheduler.shutdown(wait=False)
+    await asyncio.to_thread(member.leave)
     await asyncio.to_thread(shutdown_parser_pools)
     db.dispose()
     log.info("stopped")

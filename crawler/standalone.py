@@ -1,4 +1,4 @@
-"""``scrapy crawl feeds`` from the repository root: the aidwatch settings and spider arguments it runs with.
+"""``scrapy crawl feeds|gdelt|reliefweb`` from the repository root: the settings and spider arguments it runs with.
 
 The daemon and ``aidwatch crawl`` pass both in through :func:`crawler.crawl_runner.run_crawl`; a crawl that
 Scrapy's own command starts has no caller to pass them, so the spider builds them here, from the config file
@@ -29,14 +29,14 @@ def standalone_settings() -> Settings:
     return load_settings(Path(env_path) if env_path else DEFAULT_CONFIG_FILE, os.environ)
 
 
-def standalone_arguments() -> dict[str, Any]:
-    """Spider arguments to poll every enabled feed of the configured database (the ones it can lease)."""
+def standalone_arguments(kind: str = "rss") -> dict[str, Any]:
+    """Spider arguments to poll every enabled feed of ``kind`` in the configured database (those it can lease)."""
     settings = standalone_settings()
     crawler = settings.crawler
     db = make_database(settings.storage.url, echo=settings.storage.echo)
     upgrade(db)
     sync_feed_list(db, load_feed_list(crawler.feeds, crawler.default_interval, crawler.fetch_articles))
-    ids = [feed.id for feed in list_feeds(db)]
+    ids = [feed.id for feed in list_feeds(db) if feed.kind == kind]
     feeds = lease_due_feeds(
         db,
         utcnow(),
@@ -45,5 +45,7 @@ def standalone_arguments() -> dict[str, Any]:
         limit=max(len(ids), 1),
         feed_ids=ids,
     )
-    log.info("polling %d of %d enabled feeds (the others are leased by a running daemon)", len(feeds), len(ids))
+    log.info(
+        "polling %d of %d enabled %s feeds (the others are leased by a running daemon)", len(feeds), len(ids), kind
+    )
     return {"feeds": feeds, "settings": settings, "db": db}

@@ -2,7 +2,10 @@
 
 The schedule lives in the ``feeds`` table (next_poll_at, lease); APScheduler only fires this tick.
 A tick never waits for its crawl: crawls run as tasks, so a slow feed does not hold back the others,
-and the lease guarantees one feed is never polled twice at once.
+and the lease guarantees one feed is never polled twice at once. Leases are short (``[cluster] lease``)
+and renewed by the daemon's heartbeat (:meth:`Ticker.renew`) while their crawl runs, so the feeds of a
+daemon that died are polled by another one lease later. With several daemons each polls its own part
+of the feeds (dealt round-robin among the live daemons) and takes over what the others leave overdue.
 """
 
 from __future__ import annotations
@@ -16,15 +19,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
-
 from alerts import metrics
 from alerts.feedlist import load_feed_list
 from alerts.models import FeedState
 from alerts.settings import Settings, SettingsError
 from alerts.store.engine import Database
-from alerts.store.feeds import lease_due_feeds, release_leases, sync_feed_list
-from alerts.store.tables import FeedRow, utcnow
+from alerts.store.feeds import lease_due_feeds, release_leases, renew_leases, sync_feed_list
+from alerts.store.outage import OutageLog, is_outage
+from alerts.store.tables import utcnow
 from crawler.poll_tracker import CrawlSummary
 
 log = logging.getLogger(__name__)
@@ -92,16 +94,37 @@ class Ticker:
             settings.crawler.feeds, settings.crawler.default_interval, settings.crawler.fetch_articles
         )
         self._slots = asyncio.Semaphore(max_concurrent_crawls)
-        self._crawls: set[asyncio.Task[object]] = set()
+        # Held by a tick from start to end, so that a stop waits for it (and then releases its leases).
+        self._ticking = asyncio.Lock()
+        self._crawls: dict[asyncio.Task[object], list[str]] = {}
         self.last_tick_ok: bool = True
         self.stopping = False
         # Feeds whose crawl has ended: a lease still held on one means its poll could not be recorded.
         self._ended: set[str] = set()
+        self.outage = OutageLog("ticker", log)
+        #: Feeds polled by this ticker's finished crawls (its part of the cluster's work).
+        self.polls_done = 0
 
     @property
     def lease_seconds(self) -> float:
-        """How long a feed stays leased: well past any crawl's own timeouts."""
-        return max(600.0, self.settings.crawler.download_timeout * 20)
+        """How long a feed stays leased without renewal (``[cluster] lease``)."""
+        return self.settings.cluster.lease
+
+    @property
+    def steal_after(self) -> float:
+        """How overdue another daemon's feed must be before this one polls it: a lease (or two ticks).
+
+        Each daemon polls its own part of the feeds; a part whose daemon died, or cannot keep up, is
+        polled by the others once its feeds are this late. Shorter, a daemon a little behind on a busy
+        machine would lose its feeds to the others and the shares would drift apart.
+        """
+        return max(2 * self.settings.crawler.tick, self.lease_seconds)
+
+    @property
+    def polling(self) -> list[str]:
+        """Ids of the feeds this ticker's running crawls hold."""
+        # A copy first: /readyz reads this from a worker thread while the loop adds and removes crawls.
+        return sorted({feed_id for feed_ids in list(self._crawls.values()) for feed_id in feed_ids})
 
     @property
     def running_crawls(self) -> int:
@@ -112,34 +135,67 @@ class Ticker:
         """One tick; returns the feeds it started polling."""
         if self.stopping or self._slots.locked():
             return []
+        async with self._ticking:
+            if self.stopping:
+                return []
+            return await self._tick()
+
+    async def _tick(self) -> list[FeedState]:
         try:
             await asyncio.to_thread(self.watcher.sync, self.db, self.clock())
             if self._ended:
-                # Before leasing, so no feed of a crawl started by this ticker can be among them.
-                ended = set(self._ended)
-                await asyncio.to_thread(release_orphaned_leases, self.db, self.owner, ended)
-                self._ended -= ended
-            due = await asyncio.to_thread(
-                lease_due_feeds,
-                self.db,
-                self.clock(),
-                owner=self.owner,
-                lease_seconds=self.lease_seconds,
-                limit=self.settings.crawler.max_feeds_per_tick,
-            )
+                # Before leasing, so no feed of a crawl this tick starts can be among them; and not the
+                # feeds a running crawl holds: a crawl that recorded a feed early may end after the feed
+                # was due and leased again, and releasing that new lease would let it be polled twice.
+                ended = self._ended - set(self.polling)
+                self._ended.clear()
+                if ended:
+                    await asyncio.to_thread(release_orphaned_leases, self.db, self.owner, ended)
+            due = await asyncio.to_thread(self._lease_due)
         except Exception as exc:  # database down or locked: report not-ready, try again next tick
             self.last_tick_ok = False
             metrics.TICK_ERRORS.inc()
-            log.warning("tick failed: %s", exc)
+            if not is_outage(exc):
+                log.warning("tick failed: %s", exc)
+            elif self.outage.failed(exc):  # logged once per outage, not once per tick
+                metrics.DATABASE_OUTAGES.labels("ticker").inc()
             return []
         self.last_tick_ok = True
+        self.outage.succeeded()
         metrics.FEEDS_DUE.set(len(due))
         if due:
             await self._slots.acquire()
             task: asyncio.Task[object] = asyncio.create_task(self._crawl(due))
-            self._crawls.add(task)
-            task.add_done_callback(self._crawls.discard)
+            self._crawls[task] = [feed.id for feed in due]
+            task.add_done_callback(self._forget)
         return due
+
+    def _lease_due(self) -> list[FeedState]:
+        # The clock is read in the worker thread, just before the query: on a busy machine the thread
+        # may start seconds after the tick, and a lease dated from the tick could be over when written.
+        return lease_due_feeds(
+            self.db,
+            self.clock(),
+            owner=self.owner,
+            lease_seconds=self.lease_seconds,
+            limit=self.settings.crawler.max_feeds_per_tick,
+            steal_after=self.steal_after,
+        )
+
+    def _forget(self, task: asyncio.Task[object]) -> None:
+        self._crawls.pop(task, None)
+
+    async def renew(self) -> int:
+        """Extend the leases of the feeds being polled (the heartbeat calls this every third of a lease).
+
+        Returns how many leases were renewed; a database error propagates (the heartbeat logs outages).
+        """
+        polling = self.polling
+        if not polling:
+            return 0
+        return await asyncio.to_thread(
+            lambda: renew_leases(self.db, self.owner, polling, self.clock(), self.lease_seconds)
+        )
 
     async def _crawl(self, feeds: list[FeedState]) -> object:
         try:
@@ -147,6 +203,7 @@ class Ticker:
                 summary = await self.poll(feeds)
             if isinstance(summary, CrawlSummary):
                 _count(summary)
+                self.polls_done += summary.feeds
             return summary
         except Exception:
             log.exception("crawl of %d feeds failed", len(feeds))
@@ -158,6 +215,8 @@ class Ticker:
     async def stop(self, timeout: float) -> None:
         """Let running crawls finish for up to ``timeout`` seconds, cancel the rest, release leases."""
         self.stopping = True
+        async with self._ticking:  # a tick under way finishes first: its leases are released below
+            pass
         if self._crawls:
             _done, pending = await asyncio.wait(set(self._crawls), timeout=timeout)
             for task in pending:
@@ -174,15 +233,11 @@ def release_orphaned_leases(db: Database, owner: str, feed_ids: set[str]) -> int
     """Give back the leases ``owner`` still holds on ``feed_ids``, whose crawls have ended; returns how many.
 
     A poll's result is recorded (which releases the lease) in the crawl; when the database was down or
-    locked at that moment, the lease would otherwise keep the feed unpolled until it expires (10+ min),
-    and entries published meanwhile would wait that long. The feed keeps its ``next_poll_at``: it is
-    polled again at once.
+    locked at that moment, the lease would otherwise keep the feed unpolled until it expires, and entries
+    published meanwhile would wait that long. The feed keeps its ``next_poll_at``: it is polled again at
+    once.
     """
-    with db.session() as session:
-        rows = session.scalars(select(FeedRow).where(FeedRow.id.in_(feed_ids), FeedRow.lease_owner == owner)).all()
-        for row in rows:
-            row.lease_owner = row.lease_until = None
-        released = sorted(row.id for row in rows)
+    released = release_leases(db, owner, feed_ids)
     if released:
         log.warning("released the leases of feeds whose poll could not be recorded: %s", released)
     return len(released)
@@ -190,9 +245,7 @@ def release_orphaned_leases(db: Database, owner: str, feed_ids: set[str]) -> int
 
 def _count(summary: CrawlSummary) -> None:
     """Feed one crawl's counters into the Prometheus metrics."""
-    metrics.POLLS.labels("not_modified").inc(summary.not_modified)
-    metrics.POLLS.labels("error").inc(summary.failed)
-    metrics.POLLS.labels("ok").inc(max(0, summary.feeds - summary.not_modified - summary.failed))
+    # Polls per kind and outcome (aidwatch_feed_polls_total) are counted by crawl_runner.run_crawl.
     metrics.ENTRIES_NEW.inc(summary.entries_new)
     metrics.ARTICLES.inc(summary.articles)
     metrics.INCIDENTS.labels("created").inc(summary.incidents_new)

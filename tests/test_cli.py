@@ -215,7 +215,7 @@ def test_feeds_and_subscriptions_tables_have_upper_case_headers(tmp_path: Path, 
     config = write_config(tmp_path, [("news", news_feed)])
     assert run(config, "db", "upgrade").returncode == 0
     add_subscription(make_database(f"sqlite:///{tmp_path / 'state' / 'aidwatch.db'}"))
-    for command, first_columns in (("feeds", ["ID", "STATUS", "ERRORS"]), ("subscriptions", ["ID", "CHANNEL"])):
+    for command, first_columns in (("feeds", ["ID", "KIND", "STATUS", "ERRORS"]), ("subscriptions", ["ID", "CHANNEL"])):
         result = run(config, command)
         assert result.returncode == 0, result.stderr
         header = result.stdout.splitlines()[0]

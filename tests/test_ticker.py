@@ -98,6 +98,7 @@ async def test_a_feed_is_never_polled_twice_at_once(settings: Settings, db: Data
     await ticker.tick()
     await asyncio.wait_for(poll.started.wait(), 5)
     clock.now = T0 + timedelta(minutes=5)  # both due again, but still being polled
+    assert await ticker.renew() == 2  # the heartbeat keeps the leases of a running crawl
     assert await ticker.tick() == []
     poll.release.set()
     await drain(ticker)
@@ -170,3 +171,42 @@ async def test_leases_left_by_a_crawl_that_could_not_record_are_released(setting
     assert sorted(f.id for f in await ticker.tick()) == ["fast", "slow"]
     await drain(ticker)
     assert poll.calls == [["fast", "slow"], ["fast", "slow"]]
+
+
+class EarlyRecordingPoll(RecordingPoll):
+    """The first crawl records its feeds at once, then keeps running; later crawls hold their leases."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        super().__init__(db, clock)
+        self.gates = [asyncio.Event(), asyncio.Event()]
+        self.recorded = asyncio.Event()
+
+    async def __call__(self, feeds: list[FeedState]) -> None:
+        call = len(self.calls)
+        self.calls.append(sorted(f.id for f in feeds))
+        if call == 0:
+            for feed in feeds:
+                await asyncio.to_thread(
+                    record_poll, self.db, PollResult(feed_id=feed.id, status="ok"), self.clock(), jitter=0
+                )
+            self.recorded.set()
+        await self.gates[min(call, 1)].wait()
+
+
+async def test_an_ended_crawl_never_frees_a_lease_that_a_running_crawl_holds(settings: Settings, db: Database) -> None:
+    clock = Clock()
+    poll = EarlyRecordingPoll(db, clock)
+    ticker = Ticker(settings, db, poll, clock=clock, owner="me")
+    await ticker.tick()  # crawl 1: both feeds, recorded at once, still running
+    await asyncio.wait_for(poll.recorded.wait(), 5)
+    clock.now = T0 + timedelta(seconds=61)
+    await ticker.renew()  # the heartbeat: crawl 1 holds no lease any more, nothing to renew
+    assert [f.id for f in await ticker.tick()] == ["fast"]  # due again while crawl 1 runs: crawl 2
+    poll.gates[0].set()  # crawl 1 ends, after "fast" was leased again by crawl 2
+    while ticker.running_crawls > 1:
+        await asyncio.wait(set(ticker._crawls), timeout=5, return_when=asyncio.FIRST_COMPLETED)
+    clock.now = T0 + timedelta(seconds=62)
+    assert await ticker.tick() == []  # crawl 2's lease stands: "fast" is not polled twice at once
+    assert poll.calls == [["fast", "slow"], ["fast"]]
+    poll.gates[1].set()
+    await drain(ticker)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
@@ -11,10 +12,17 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from alerts import metrics
-from alerts.api import routes_admin, routes_incidents, routes_links, routes_subscriptions
+from alerts.api import (
+    routes_admin,
+    routes_feedback,
+    routes_incident_feeds,
+    routes_incidents,
+    routes_links,
+    routes_subscriptions,
+)
 from alerts.api.context import ApiContext
 from alerts.api.errors import ApiError, error_response, install_error_handlers
-from alerts.api.schemas import Health, Readiness
+from alerts.api.schemas import DaemonStatus, Health, Readiness
 from alerts.api.security import RateLimiter
 from alerts.settings import Settings
 from alerts.store import utcnow
@@ -61,11 +69,13 @@ def create_app(
     db: Database,
     readiness: Callable[[], dict[str, bool]] | None = None,
     clock: Callable[[], datetime] | None = None,
+    status: Callable[[], dict[str, Any]] | None = None,
 ) -> FastAPI:
     """The aidwatch HTTP API (contract: docs/api.md), to be served by uvicorn on the daemon's loop.
 
     ``readiness`` returns named checks (e.g. ``{"database": True, "scheduler": True}``); /readyz is 200
-    only when all are true. Without it, /readyz checks the database alone.
+    only when all are true. Without it, /readyz checks the database alone. ``status`` adds what the
+    daemon reports of itself to the /readyz body under ``daemon`` (its id, leases, share of the work).
     """
     app = FastAPI(
         title="aidwatch",
@@ -85,7 +95,11 @@ def create_app(
     app.include_router(routes_subscriptions.router)
     app.include_router(routes_links.router)
     app.include_router(routes_admin.router)
+    # Before the incidents router: /incidents/{id}.cap is not /incidents/{id}.
+    app.include_router(routes_incident_feeds.router)
     app.include_router(routes_incidents.router)
+    app.include_router(routes_feedback.form_router)
+    app.include_router(routes_feedback.admin_router)
 
     @app.get("/healthz", response_model=Health, tags=["ops"], summary="Liveness")
     def healthz() -> Health:
@@ -100,13 +114,23 @@ def create_app(
         responses={503: {"model": Readiness, "description": "not ready: the failing checks are false"}},
     )
     def readyz() -> Response:
-        """200 when every check (database reachable, scheduler running) passes, else 503 with the checks."""
+        """200 when every check (database reachable, scheduler running) passes, else 503 with the checks.
+
+        The body also names the daemon, the feed leases and outbox claims it holds and its share of the
+        cluster's polls and deliveries (docs/operations.md).
+        """
         try:
             checks = readiness() if readiness is not None else {"database": db.ping()}
         except Exception:
             checks = {"readiness": False}
         ok = bool(checks) and all(checks.values())
-        body = Readiness(status="ready" if ok else "unavailable", checks=checks)
+        daemon: DaemonStatus | None = None
+        if status is not None:
+            try:
+                daemon = DaemonStatus.model_validate(status())
+            except Exception:  # what the daemon says of itself must never break the probe
+                daemon = None
+        body = Readiness(status="ready" if ok else "unavailable", checks=checks, daemon=daemon)
         return JSONResponse(body.model_dump(mode="json"), status_code=200 if ok else 503)
 
     @app.get(

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 
 from alerts.api.context import ApiContext, get_context
 from alerts.api.errors import ERROR_RESPONSES, ApiError
-from alerts.api.schemas import Category, IncidentList, Timestamp
+from alerts.api.routes_incident_feeds import Filters
+from alerts.api.schemas import IncidentList
 from alerts.api.security import require_admin
 from alerts.models import Incident
-from alerts.store.incidents import get_incident, list_incidents
+from alerts.store.incidents import get_incident
 
 Ctx = Annotated[ApiContext, Depends(get_context)]
 
@@ -27,28 +28,10 @@ router = APIRouter(
 
 
 @router.get("", response_model=IncidentList, summary="List incidents")
-def incidents(
-    ctx: Ctx,
-    country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2")] = None,
-    category: Category | None = None,
-    since: Annotated[
-        Timestamp | None, Query(description="updated at or after (ISO 8601 with a time zone, years 1900-9000)")
-    ] = None,
-    min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> IncidentList:
+def incidents(ctx: Ctx, filters: Filters) -> IncidentList:
     """Incident records, most recently updated first."""
-    found = list_incidents(
-        ctx.db,
-        country=country.upper() if country else None,
-        category=category,
-        since=since,
-        min_score=min_score,
-        limit=limit,
-        offset=offset,
-    )
-    return IncidentList(incidents=found, limit=limit, offset=offset)
+    found = filters.fetch(ctx)
+    return IncidentList(incidents=found, limit=filters.limit, offset=filters.offset)
 
 
 @router.get("/{incident_id}", response_model=Incident, summary="One incident")

@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from alerts.limits import DURATION_PATTERN, MAX_DURATION, MINUTE, check_instant, parse_duration
-from alerts.models import CATEGORIES, EVENT_TYPES, CategoryName, EventTypeName, Incident
+from alerts.models import CATEGORIES, EVENT_TYPES, CategoryName, EventTypeName, Incident, SourceKind
 
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
 EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
@@ -287,6 +287,7 @@ class FeedOut(_Out):
     interval_seconds: int
     language: str | None
     fetch_articles: bool
+    kind: SourceKind = Field(description="what the URL answers with: rss, gdelt or reliefweb")
     origin: str = Field(description="file (the feed list) or api")
     enabled: bool
     last_poll_at: datetime | None
@@ -312,8 +313,34 @@ class Health(_Out):
     status: Literal["ok"]
 
 
+class DaemonView(_Out):
+    """One live daemon of the cluster, as the registry last saw it."""
+
+    id: str
+    seen_at: datetime
+    feed_leases: int
+    outbox_claims: int
+    polls: int
+    deliveries: int
+
+
+class DaemonStatus(_Out):
+    """This daemon in /readyz: its id, what it holds, its work and share of the cluster's (docs/operations.md)."""
+
+    id: str = Field(description="host:pid:random, as written in leases, claims and the registry")
+    feed_leases: int
+    outbox_claims: int
+    feeds_polling: int
+    polls: int = Field(description="feed polls since this daemon started")
+    deliveries: int = Field(description="delivery attempts since this daemon started")
+    poll_share: float = Field(description="this daemon's share of the live daemons' polls (0-1)")
+    delivery_share: float = Field(description="this daemon's share of the live daemons' deliveries (0-1)")
+    cluster: list[DaemonView]
+
+
 class Readiness(_Out):
     """GET /readyz: 200 when every check passes, 503 otherwise."""
 
     status: Literal["ready", "unavailable"]
     checks: dict[str, bool] = Field(description="each check by name (database, scheduler, ...) and whether it passed")
+    daemon: DaemonStatus | None = Field(default=None, description="this daemon in the cluster (absent in tests)")

@@ -1,5 +1,9 @@
 """Fit the sentence model on ../shared/corpus/dev.jsonl and write alerts/classify/model.json (`make train`).
 
+``--labels FILE`` (repeatable; ``make train LABELS=FILE``) adds the rows of an ``aidwatch labels export``
+(wrong-alert feedback, format in docs/classifier.md) to the corpus; rows whose answers give no label
+(``"label": null``) are read and left out.
+
 Training is multiple-instance learning: a document is a bag of candidate sentences and is positive when
 at least one of them reports an attack. Round 1 labels every candidate sentence with its document's
 label; later rounds keep, for positive documents, only the sentences the model believes (the best one
@@ -34,6 +38,16 @@ def load_rows(path: Path | str = DEV_PATH) -> list[dict]:
     """Read a JSON-lines corpus file."""
     with Path(path).open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
+
+
+def load_label_rows(path: Path | str) -> tuple[list[dict], int]:
+    """The usable rows of an ``aidwatch labels export`` file (label 0 or 1) and how many rows it had."""
+    rows = load_rows(path)
+    for number, row in enumerate(rows, 1):
+        missing = [key for key in ("id", "text", "label") if key not in row]
+        if missing:
+            raise ValueError(f"{path}: line {number}: missing {', '.join(missing)}")
+    return [r for r in rows if r["label"] in (0, 1)], len(rows)
 
 
 def group_key(row: dict) -> str:
@@ -164,16 +178,33 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", default=str(DEV_PATH), help="labelled JSON lines (default: ../shared corpus)")
     ap.add_argument("--out", default=str(MODEL_PATH), help="where to write the fitted model")
     ap.add_argument("--c", type=float, default=C_REG, help="inverse regularisation strength")
+    ap.add_argument(
+        "--labels", action="append", default=[], metavar="FILE", help="`aidwatch labels export` output to add"
+    )
     args = ap.parse_args(argv)
-    if not Path(args.data).exists():
-        print(f"training data not found: {args.data} (the corpus lives in ../shared)", file=sys.stderr)
-        return 2
+    for path in [args.data, *args.labels]:
+        if not Path(path).exists():
+            print(f"training data not found: {path} (the corpus lives in ../shared)", file=sys.stderr)
+            return 2
     rows = load_rows(args.data)
+    corpus_rows = len(rows)
+    label_meta = []
+    for path in args.labels:
+        try:
+            extra, read = load_label_rows(path)
+        except (ValueError, json.JSONDecodeError) as exc:
+            print(f"unusable labels file: {exc}", file=sys.stderr)
+            return 2
+        rows += extra
+        label_meta.append({"file": Path(path).name, "rows": read, "used": len(extra)})
+        print(f"read {read} label rows from {path} ({len(extra)} used for training)")
     bags = [bag_of(r) for r in rows]
     model = train_calibrated(rows, bags, args.c)
     model.meta = {
         "trained_on": Path(args.data).name,
         "rows": len(rows),
+        "corpus_rows": corpus_rows,
+        "labels": label_meta,
         "c": args.c,
         "lexicons": lexicon_versions(),
     }

@@ -2,7 +2,9 @@
 
 Database calls are synchronous SQLAlchemy and run in threads (``asyncio.to_thread``) so the event loop
 that also serves the API and the crawler never blocks on them. Each send runs in its own task under a
-semaphore and a hard timeout, so one slow or failing target never delays the others.
+semaphore and a hard timeout, so one slow or failing target never delays the others. Claims are short
+(``[cluster] lease``) and renewed every third of a lease while their send runs, so the alerts a dead
+daemon had claimed go out from another daemon about one lease later, with the same webhook-id.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from alerts import metrics
 from alerts.delivery.base import Channel, Message, SendResult
 from alerts.delivery.email import EmailChannel
 from alerts.delivery.webhook import WebhookChannel
+from alerts.feedback import feedback_urls_for
 from alerts.links import link_secret, link_url, manage_url
 from alerts.render import Rendered, render_alert, render_confirmation, render_digest
 from alerts.settings import Settings
 from alerts.store import utcnow
 from alerts.store.engine import Database
-from alerts.store.outbox import ClaimedMessage, claim_due, finish_attempt, release_claims
+from alerts.store.outage import OutageLog, is_outage
+from alerts.store.outbox import ClaimedMessage, claim_due, finish_attempt, release_claims, renew_claims
 from alerts.subscriptions import build_due_digests
 
 log = logging.getLogger(__name__)
@@ -46,6 +50,7 @@ class DeliveryWorker:
         clock: Callable[[], datetime] | None = None,
         rng: random.Random | None = None,
         shutdown_grace: float = 3.0,
+        worker_id: str | None = None,
     ) -> None:
         self.settings = settings
         # How long a stop waits for sends in flight before cancelling them (the daemon allows ~4 s).
@@ -57,12 +62,17 @@ class DeliveryWorker:
         }
         self.clock = clock or utcnow
         self.rng = rng or random.Random()
-        self.worker_id = f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.worker_id = worker_id or f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"
         delivery = settings.delivery
-        # The claim must outlive the slowest send (hard timeout is 2x the per-request timeout).
-        self.lease = timedelta(seconds=max(60.0, delivery.timeout * 4))
+        # Renewed every third of itself while a send runs, so it may be shorter than the slowest send.
+        self.lease = timedelta(seconds=settings.cluster.lease)
         self._semaphore = asyncio.Semaphore(delivery.concurrency)
         self._secret: bytes | None = None
+        self.outage = OutageLog("delivery", log)
+        #: Outbox rows being sent now (their claims are renewed), and attempts finished since start.
+        self.sending: set[int] = set()
+        self.attempts_done = 0
+        self._renewed_at = time.monotonic()
 
     def backoff(self, attempts: int, retry_after: float | None = None) -> float:
         """Seconds to wait after ``attempts`` failed attempts: exponential, jittered, honouring Retry-After."""
@@ -87,21 +97,26 @@ class DeliveryWorker:
         delivery = self.settings.delivery
         inflight: set[asyncio.Task[None]] = set()
         stopper = asyncio.ensure_future(stop.wait())
+        # Wake at least every third of a lease, so claims of sends in flight are renewed in time.
+        wait = min(delivery.poll_interval, self.lease.total_seconds() / 3)
         try:
             while not stop.is_set():
                 try:
+                    await self._renew_claims()
                     await asyncio.to_thread(self._build_digests)
                     free = delivery.concurrency - len(inflight)
                     for item in await self._claim(free):
                         task = asyncio.create_task(self._deliver(item))
                         inflight.add(task)
                         task.add_done_callback(inflight.discard)
-                except Exception:  # the database may be briefly unreachable: keep the loop alive
-                    log.exception("delivery loop iteration failed")
+                    self.outage.succeeded()
+                except Exception as exc:  # the database may be briefly unreachable: keep the loop alive
+                    if not is_outage(exc):
+                        log.exception("delivery loop iteration failed")
+                    elif self.outage.failed(exc):  # one line per outage, not a traceback per second
+                        metrics.DATABASE_OUTAGES.labels("delivery").inc()
                 # Wake on stop, on a finished send (a slot is free) or after the poll interval.
-                await asyncio.wait(
-                    [stopper, *inflight], timeout=delivery.poll_interval, return_when=asyncio.FIRST_COMPLETED
-                )
+                await asyncio.wait([stopper, *inflight], timeout=wait, return_when=asyncio.FIRST_COMPLETED)
         finally:
             stopper.cancel()
             cancelled = False
@@ -136,10 +151,21 @@ class DeliveryWorker:
         with self.db.transaction() as tx:
             return build_due_digests(tx, self.clock())
 
+    async def _renew_claims(self) -> None:
+        """Extend the claims of the rows being sent, at most every third of a lease."""
+        if time.monotonic() - self._renewed_at < self.lease.total_seconds() / 3:
+            return
+        if self.sending:
+            sending = sorted(self.sending)
+            # The clock is read in the thread: a claim dated from before a wait for a thread could lapse.
+            await asyncio.to_thread(lambda: renew_claims(self.db, self.worker_id, sending, self.clock() + self.lease))
+        self._renewed_at = time.monotonic()
+
     async def _claim(self, limit: int) -> list[ClaimedMessage]:
         if limit <= 0:
             return []
-        return await asyncio.to_thread(claim_due, self.db, self.worker_id, self.clock(), limit, self.lease)
+        # The clock is read in the thread, so a wait for a free thread cannot shorten the claim.
+        return await asyncio.to_thread(lambda: claim_due(self.db, self.worker_id, self.clock(), limit, self.lease))
 
     def _link_secret(self) -> bytes:
         if self._secret is None:
@@ -159,10 +185,11 @@ class DeliveryWorker:
         if item.kind == "confirmation":
             confirm = link_url(public, secret, "confirm", item.subscription_id)
             rendered = render_confirmation(confirm, unsubscribe, item.subscription_name)
-        elif item.kind == "digest":
-            rendered = render_digest(item.payload, item.format, footer_link, manage)
         else:
-            rendered = render_alert(item.payload, item.format, footer_link, manage)
+            # Every incident in an alert or digest gets its own signed "wrong alert" link.
+            feedback = feedback_urls_for(public, secret, item.subscription_id, item.payload)
+            render = render_digest if item.kind == "digest" else render_alert
+            rendered = render(item.payload, item.format, footer_link, feedback, manage)
         return Message(
             message_id=item.message_id,
             subscription_id=item.subscription_id,
@@ -192,6 +219,14 @@ class DeliveryWorker:
             return SendResult("retry", error=f"{type(exc).__name__}: {exc}")
 
     async def _deliver(self, item: ClaimedMessage) -> None:
+        self.sending.add(item.outbox_id)
+        try:
+            await self._deliver_claimed(item)
+        finally:
+            self.sending.discard(item.outbox_id)
+            self.attempts_done += 1
+
+    async def _deliver_claimed(self, item: ClaimedMessage) -> None:
         async with self._semaphore:
             started = time.monotonic()
             result = await self._send(item)
@@ -226,8 +261,11 @@ class DeliveryWorker:
                 next_attempt_at=next_at,
                 disable_reason=disable,
             )
-        except Exception:  # unrecorded: the claim expires and the row is tried again (same webhook-id)
-            log.exception("cannot record delivery of outbox row %s", item.outbox_id)
+        except Exception as exc:  # unrecorded: the claim expires and the row is tried again (same webhook-id)
+            if not is_outage(exc):
+                log.exception("cannot record delivery of outbox row %s", item.outbox_id)
+            elif self.outage.failed(exc):
+                metrics.DATABASE_OUTAGES.labels("delivery").inc()
         metrics.DELIVERIES.labels(item.channel, status).inc()
 
     def _log_outcome(

@@ -102,7 +102,8 @@ def make_database(url: str, echo: bool = False) -> Database:
         # Sessions run in worker threads (the event loop must not block on disk I/O).
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
     else:
-        kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
+        # A server that accepts but never answers (restarting, behind a dead proxy) must not hang start-up.
+        kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args={"connect_timeout": 10})
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

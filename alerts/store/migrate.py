@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 
 from alerts.store.engine import Database
+from alerts.store.locks import ClusterLock, held
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -21,5 +22,18 @@ def alembic_config(database: Database) -> Config:
 
 
 def upgrade(database: Database, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` (idempotent)."""
-    command.upgrade(alembic_config(database), revision)
+    """Bring the schema up to ``revision`` (idempotent).
+
+    Daemons starting together on one PostgreSQL migrate one at a time (an advisory lock); the later ones
+    find the schema at ``revision`` and do nothing.
+    """
+    with held(database, ClusterLock.MIGRATIONS):
+        command.upgrade(alembic_config(database), revision)
+
+
+def current_revision(database: Database) -> str | None:
+    """The revision the database is at, or None when it was never migrated."""
+    from alembic.runtime.migration import MigrationContext
+
+    with database.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

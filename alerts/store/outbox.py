@@ -236,3 +236,24 @@ def release_claims(db: Database, worker_id: str) -> int:
             .values(claimed_by=None, claimed_until=None)
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def renew_claims(db: Database, worker_id: str, outbox_ids: Sequence[int], until: datetime) -> int:
+    """Extend this worker's claims on ``outbox_ids`` (sends in flight) to ``until``; returns how many.
+
+    Claims are short so that a dead daemon's alerts go out from another soon; the worker renews the rows
+    it is still sending every third of a lease. A row whose claim passed to another worker is not touched.
+    """
+    if not outbox_ids:
+        return 0
+    held = select(OutboxRow.id).where(
+        OutboxRow.id.in_(sorted(set(outbox_ids))), OutboxRow.claimed_by == worker_id, OutboxRow.status == "pending"
+    )
+    if not db.is_sqlite:
+        # A row being written now is an attempt being recorded (which ends the claim): skip it, never wait.
+        held = held.with_for_update(skip_locked=True)
+    with db.session() as session:
+        result = session.execute(
+            update(OutboxRow).where(OutboxRow.id.in_(held.scalar_subquery())).values(claimed_until=until)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

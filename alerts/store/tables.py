@@ -63,6 +63,7 @@ class FeedRow(Base):
     interval_seconds: Mapped[int] = mapped_column(Integer)
     language: Mapped[str | None] = mapped_column(String(16))
     fetch_articles: Mapped[bool] = mapped_column(Boolean, default=True)
+    kind: Mapped[str] = mapped_column(String(16), default="rss", server_default="rss")  # models.SOURCE_KINDS
     origin: Mapped[str] = mapped_column(String(8), default="file")  # "file" or "api"
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -256,6 +257,31 @@ class ConfirmationRequestRow(Base):
     )
 
 
+class FeedbackRow(Base):
+    """One "wrong alert" answer about an incident, from a subscription's alert link or the public page.
+
+    One row per (incident, subscription): answering again replaces the answer. Answers from the public page
+    (no subscription) are each their own row. ``subscription_id`` is not a foreign key, so the labels
+    survive the subscription's deletion.
+    """
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    incident_version: Mapped[int] = mapped_column(Integer)
+    subscription_id: Mapped[str | None] = mapped_column(String(40))
+    choice: Mapped[str] = mapped_column(String(32))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ux_feedback_incident_subscription", "incident_id", "subscription_id", unique=True),
+        Index("ix_feedback_updated", "updated_at"),
+    )
+
+
 class MetaRow(Base):
     """Small key/value facts about this installation (e.g. the secret that signs confirmation links)."""
 
@@ -271,6 +297,7 @@ __all__ = [
     "ConfirmationRequestRow",
     "DeliveryAttemptRow",
     "FeedRow",
+    "FeedbackRow",
     "IncidentRow",
     "MetaRow",
     "OutboxRow",
@@ -278,3 +305,19 @@ __all__ = [
     "SubscriptionRow",
     "utcnow",
 ]
+
+
+class DaemonRow(Base):
+    """A running daemon sharing this database: registered at start-up, seen at every heartbeat."""
+
+    __tablename__ = "daemons"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the lease owner / claim holder name
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    seen_at: Mapped[datetime]
+    polls: Mapped[int] = mapped_column(Integer, default=0)  # feed polls finished since it started
+    deliveries: Mapped[int] = mapped_column(Integer, default=0)  # delivery attempts since it started
+
+    __table_args__ = (Index("ix_daemons_seen_at", "seen_at"),)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
@@ -23,9 +24,10 @@ def create_site(
     db: Database,
     readiness: Callable[[], dict[str, bool]] | None = None,
     clock: Callable[[], datetime] | None = None,
+    status: Callable[[], dict[str, Any]] | None = None,
 ) -> FastAPI:
     """The daemon's HTTP application: the API (``alerts.api.create_app``) with the web pages at ``/``."""
-    app = create_app(settings, db, readiness, clock)
+    app = create_app(settings, db, readiness, clock, status)
     install_web(app)
     return app
 

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 from typing import Annotated
+from urllib.parse import urlencode, urlsplit
 
 import pycountry
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from alerts.api.context import ApiContext, get_context
+from alerts.feedback import feedback_url
 from alerts.models import CATEGORIES
 from alerts.render import safe_url
 from alerts.store.incident_versions import list_versions
 from alerts.store.incidents import get_incident, list_incidents
 from alerts.web.mapview import map_view, outline_svg
-from alerts.web.pages import N_, PageError, error_page, render
+from alerts.web.pages import N_, PageError, error_page, render, secret_of
 
 router = APIRouter(include_in_schema=False)
 Ctx = Annotated[ApiContext, Depends(get_context)]
@@ -72,6 +74,9 @@ def incidents_page(
         return error_page(request, error)
     shown = found[:PAGE_SIZE]
     settings = ctx.settings.web
+    # The same filters for the incident feeds of the API (their ``since`` is an instant with a time zone).
+    feed_filters = {"country": country.upper(), "category": category, "since": f"{since}T00:00:00Z" if since else ""}
+    feed_query = urlencode({key: value for key, value in feed_filters.items() if value})
     return render(
         request,
         "incidents.html",
@@ -84,6 +89,7 @@ def incidents_page(
         page=page,
         more=len(found) > PAGE_SIZE,
         filtered=bool(country or category or since),
+        feed_query=feed_query,
     )
 
 
@@ -99,7 +105,10 @@ def incident_page(incident_id: int, request: Request, ctx: Ctx) -> Response:
         return error_page(request, error)
     sources = [(article, safe_url(article.url)) for article in incident.articles]
     history = list_versions(ctx.db, incident.id)
-    return render(request, "incident.html", incident=incident, sources=sources, history=history)
+    # The signed "wrong alert" link of the web page (no subscription), relative so it works behind any URL.
+    wrong = urlsplit(feedback_url(ctx.settings.api.public_url, secret_of(ctx), incident.id))
+    feedback = f"{wrong.path}?{wrong.query}"
+    return render(request, "incident.html", incident=incident, sources=sources, history=history, feedback_url=feedback)
 
 
 @router.get("/map/world.svg")

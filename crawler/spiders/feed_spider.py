@@ -57,6 +57,8 @@ class FeedSpider(scrapy.Spider):
     """Polls the given feeds once; see the module docstring."""
 
     name = "feeds"
+    source_kind = "rss"  # the feeds' kind this spider polls (alerts.models.SOURCE_KINDS)
+    accept = FEED_ACCEPT  # the Accept header of listing requests
 
     def __init__(
         self,
@@ -86,9 +88,9 @@ class FeedSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
-        """Build the spider; without ``feeds`` (``scrapy crawl feeds``) poll every enabled feed."""
+        """Build the spider; without ``feeds`` (``scrapy crawl feeds``) poll every enabled feed of its kind."""
         if "feeds" not in kwargs:
-            kwargs.update(standalone_arguments())
+            kwargs.update(standalone_arguments(cls.source_kind))
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
@@ -100,12 +102,17 @@ class FeedSpider(scrapy.Spider):
                 self._feed_failed(feed, f"unsupported URL (only http and https): {feed.url[:200]}")
                 continue
             try:
+                url = self.listing_url(feed)
+            except ValueError as exc:  # the source kind cannot use this URL (a required parameter is missing)
+                self._feed_failed(feed, str(exc))
+                continue
+            try:
                 request = Request(
-                    feed.url,
+                    url,
                     callback=self.parse_feed_response,
                     errback=self.feed_errback,
                     dont_filter=True,
-                    headers={"Accept": FEED_ACCEPT},
+                    headers={"Accept": self.accept},
                     priority=10,  # feeds before article pages: results (and leases) settle sooner
                     meta={FEED_META: feed, KIND_META: "feed", "handle_httpstatus_list": FEED_STATUSES},
                 )
@@ -123,14 +130,13 @@ class FeedSpider(scrapy.Spider):
             return
         if not 200 <= status < 300:
             retry_after = response.meta.get(RETRY_AFTER_META)
-            self._feed_failed(feed, f"HTTP {status}", http_status=status, retry_after=retry_after)
+            self._feed_failed(feed, self.describe_status(response), http_status=status, retry_after=retry_after)
             return
-        headers = {name: _header(response, name) for name in PASSED_HEADERS if response.headers.get(name)}
         try:
-            parsed = await self.parser.parse(response.body, response.url, headers)
-            keys = [entry.key for entry in parsed.entries]
+            entries, bozo = await self.read_listing(feed, response)
+            keys = [entry.key for entry in entries]
             new_keys = await asyncio.to_thread(unseen_entry_keys, self.db, feed.id, keys)
-            new = [entry for entry in parsed.entries if entry.key in new_keys]
+            new = [entry for entry in entries if entry.key in new_keys]
             linkless = [entry.key for entry in new if not entry.url]
             if linkless:  # nothing to store for them, but they must not come back as new
                 await asyncio.to_thread(mark_entries_seen, self.db, feed.id, linkless, utcnow())
@@ -149,15 +155,37 @@ class FeedSpider(scrapy.Spider):
                 http_status=status,
                 etag=_validator(response, "ETag"),
                 last_modified=_validator(response, "Last-Modified"),
-                bozo=parsed.bozo_message,
-                entries_total=len(parsed.entries),
+                bozo=bozo,
+                entries_total=len(entries),
                 entries_new=len(new),
             ),
             articles_expected=len(articles),
         )
         self.crawler.stats.inc_value("aidwatch/entries_new", len(new))
         for entry in articles:
-            yield self._article_request(feed, entry) if feed.fetch_articles else _article(feed, entry, None)
+            yield self.entry_item(feed, entry)
+
+    def describe_status(self, response: Response) -> str:
+        """The error recorded for a non-2xx answer (APIs add their message: see the API spiders)."""
+        return f"HTTP {response.status}"
+
+    def listing_url(self, feed: FeedState) -> str:
+        """The URL to poll for ``feed`` (a source kind may add a parameter); ValueError names what is missing."""
+        return feed.url
+
+    async def read_listing(self, feed: FeedState, response: Response) -> tuple[list[FeedEntry], str | None]:
+        """The entries of a 2xx answer, in order, and a complaint about a body that could still be read.
+
+        Here an RSS/Atom/RDF feed through feedparser (in a worker process); other source kinds override
+        this. An unreadable body raises :class:`FeedParseError` naming the problem.
+        """
+        headers = {name: _header(response, name) for name in PASSED_HEADERS if response.headers.get(name)}
+        parsed = await self.parser.parse(response.body, response.url, headers)
+        return parsed.entries, parsed.bozo_message
+
+    def entry_item(self, feed: FeedState, entry: FeedEntry) -> Request | Article:
+        """What a new entry with a link becomes: a request for its article page, or the article itself."""
+        return self._article_request(feed, entry) if feed.fetch_articles else _article(feed, entry, None)
 
     def feed_errback(self, failure: Failure) -> None:
         """A feed request failed before a response: DNS, refused, timeout, too big, robots.txt..."""

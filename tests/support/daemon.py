@@ -94,6 +94,12 @@ class Daemon:
 
     def start(self) -> Daemon:
         """Start the process and wait until /healthz answers."""
+        self.launch()
+        poll_until(self._healthy, 60, f"the daemon to answer /healthz (log: {self.log})")
+        return self
+
+    def launch(self) -> Daemon:
+        """Start the process without waiting for it (it may be waiting for its database)."""
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "crawler.cli", "--config", str(self.config), "serve"],
@@ -102,8 +108,15 @@ class Daemon:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        poll_until(self._healthy, 60, f"the daemon to answer /healthz (log: {self.log})")
         return self
+
+    def wait_healthy(self, timeout: float = 60) -> None:
+        """Wait until /healthz answers (after :meth:`launch`)."""
+        poll_until(self._healthy, timeout, f"the daemon to answer /healthz (log: {self.log})")
+
+    def log_lines(self, containing: str) -> list[str]:
+        """The daemon's log lines that contain ``containing``."""
+        return [line for line in self.log.read_text(errors="replace").splitlines() if containing in line]
 
     def _healthy(self) -> bool:
         assert self.proc is not None

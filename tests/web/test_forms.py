@@ -246,3 +246,22 @@ async def test_tiles_are_drawn_and_allowed_when_configured(client: Client, db: D
     assert "img-src 'self' data: https://tiles.example.org" in response.headers["content-security-policy"]
     plain = await client().get("/")
     assert 'href="/map/world.svg"' in plain.text and "tiles.example.org" not in plain.text
+
+
+async def test_incident_pages_link_to_the_feedback_form_and_the_incident_feeds(client: Client, db: Database) -> None:
+    store_incident(db, make_incident(id=5, title="Clinic raided in Bunia"))
+    http = client()
+    page = await http.get("/incidents/5")
+    wrong = re.search(r'href="(/feedback/5\?token=[^"]+)"', page.text)
+    assert wrong, "the incident page links to the signed wrong-alert form"
+    form = await http.get(wrong.group(1).replace("&amp;", "&"))
+    assert form.status_code == 200 and "Clinic raided in Bunia" in form.text
+    assert (await http.get("/api/v1/incidents/5.cap")).status_code == 200
+    listing = await http.get("/", params={"country": "CD", "since": "2026-11-01"})
+    feeds = re.findall(r'href="(/api/v1/incidents\.(?:atom|geojson|csv)\?[^"]+)"', listing.text)
+    assert len(feeds) == 4  # the <link rel="alternate"> and the three visible links, with the page's filters
+    for url in feeds:
+        answer = await http.get(url.replace("&amp;", "&"))
+        assert answer.status_code == 200
+        # GeoJSON lists located incidents only, and this one was stored without coordinates.
+        assert "geojson" in url or "Clinic raided in Bunia" in answer.text

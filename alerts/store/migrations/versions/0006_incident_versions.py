@@ -1,7 +1,7 @@
 """incident versions: the record of every incident version, for the incident page's history
 
-Revision ID: 0003_incident_versions
-Revises: 0002_confirmation_requests
+Revision ID: 0006_incident_versions
+Revises: 0005_source_kind
 Create Date: 2026-12-06
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_incident_versions"
-down_revision: str | None = "0002_confirmation_requests"
+revision: str = "0006_incident_versions"
+down_revision: str | None = "0005_source_kind"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
