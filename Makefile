@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 CONSTRAINTS := constraints.txt
 PYTEST := $(VENV)/bin/pytest -p no:cacheprovider
 
-.PHONY: install run test test-fast lint eval eval-news train bench constraints clean
+.PHONY: install browser-deps run test test-fast lint eval eval-news train bench constraints clean
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,11 @@ install: $(STAMP)
 run: install
 	$(VENV)/bin/aidwatch serve
 
-test: install
+# The browser tests (tests/web) drive Debian's Chromium through Playwright; no browser is downloaded.
+browser-deps:
+	test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver)
+
+test: install browser-deps
 	$(PYTEST)
 
 # The unit tests (under a minute): pure code, SQLite and in-process servers; no daemon processes, no Scrapy

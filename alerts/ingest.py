@@ -17,6 +17,7 @@ from alerts.models import Article, Verdict
 from alerts.store import utcnow
 from alerts.store.articles import add_article, add_articles, link_article, mark_seen_pairs, url_key
 from alerts.store.engine import Database, Transaction
+from alerts.store.incident_versions import record_version
 from alerts.store.incidents import (
     add_incident,
     country_name,
@@ -157,8 +158,11 @@ class Ingestor:
     ) -> IngestOutcome:
         incident_id, event, historical = self._merge(tx, article_id, article, verdict, now)
         queued = 0
-        if event is not None and not historical:
-            queued = queue_alerts(tx, load_incident(tx, incident_id), event)
+        if event is not None:
+            incident = load_incident(tx, incident_id)
+            record_version(tx, incident, event, now)  # the incident page's history
+            if not historical:
+                queued = queue_alerts(tx, incident, event)
         return IngestOutcome(
             stored=True,
             is_attack=True,

@@ -1,8 +1,8 @@
-"""Signed confirm and unsubscribe links, built from ``api.public_url``.
+"""Signed confirm, unsubscribe and manage links, built from ``api.public_url``.
 
 The signing key is a random secret stored in the ``meta`` table on first use, so links survive restarts
 and work on every daemon that shares the database. A token is an HMAC over (action, subscription id):
-it can only confirm or unsubscribe the one subscription it was made for.
+it can only confirm, unsubscribe or manage the one subscription it was made for.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from alerts.store.engine import Transaction
 from alerts.store.meta import get_or_create_value
 
 LINK_SECRET_KEY = "link_signing_secret"
-ACTIONS = ("confirm", "unsubscribe")
+ACTIONS = ("confirm", "unsubscribe", "manage")
 
 
 def link_secret(tx: Transaction) -> bytes:
@@ -39,6 +39,12 @@ def check_link_token(secret: bytes, action: str, subscription_id: str, token: st
 
 
 def link_url(public_url: str, secret: bytes, action: str, subscription_id: str) -> str:
-    """Absolute confirm/unsubscribe URL for a subscription."""
+    """Absolute confirm/unsubscribe URL (the API's link endpoints) for a subscription."""
     token = link_token(secret, action, subscription_id)
     return f"{public_url.rstrip('/')}/api/v1/subscriptions/{quote(subscription_id)}/{action}?token={token}"
+
+
+def manage_url(public_url: str, secret: bytes, subscription_id: str) -> str:
+    """Absolute URL of a subscription's manage page (web pages, ``alerts.web``), as put in every email."""
+    token = link_token(secret, "manage", subscription_id)
+    return f"{public_url.rstrip('/')}/subscriptions/{quote(subscription_id)}/manage?token={token}"

@@ -1,4 +1,4 @@
-"""Rendering alerts, digests and confirmations with one Jinja2 environment.
+"""Rendering alerts, digests and confirmations with one Jinja2 environment (web pages: ``alerts.web``).
 
 Article titles and text are hostile input. HTML templates are autoescaped; webhook JSON is built with
 ``json.dumps`` of real data structures (never by pasting strings into a JSON template); Slack text is
@@ -212,16 +212,18 @@ def render_alert(
     fmt: str = "json",
     unsubscribe_url: str | None = None,
     feedback_urls: Mapping[int, str] | None = None,
+    manage_url: str | None = None,
 ) -> Rendered:
     """Render an ``incident.created`` / ``incident.updated`` payload for email and for ``fmt`` webhooks.
 
-    ``feedback_urls`` maps incident ids to their signed "wrong alert" links (alerts/feedback.py).
+    ``feedback_urls`` maps incident ids to their signed "wrong alert" links (alerts/feedback.py);
+    ``manage_url`` is the subscription's manage page (emails only).
     """
     incident = Incident.model_validate(payload["incident"])
     event = payload["type"]
     feedback = feedback_urls or {}
     view = incident_view(incident, feedback_url=feedback.get(incident.id, ""))
-    context = {"view": view, "event": event, "unsubscribe_url": unsubscribe_url}
+    context = {"view": view, "event": event, "unsubscribe_url": unsubscribe_url, "manage_url": manage_url}
     text = ENV.get_template("alert.txt").render(**context)
     heading = f"{'Updated' if event == 'incident.updated' else 'New'} incident: {view.title}"
     if fmt == "slack":
@@ -251,6 +253,7 @@ def render_digest(
     fmt: str = "json",
     unsubscribe_url: str | None = None,
     feedback_urls: Mapping[int, str] | None = None,
+    manage_url: str | None = None,
 ) -> Rendered:
     """Render a digest payload (the period's incidents) for email and for ``fmt`` webhooks."""
     incidents = [Incident.model_validate(record) for record in payload["incidents"]]
@@ -262,6 +265,7 @@ def render_digest(
         "period_start": one_line(period["start"]),
         "period_end": one_line(period["end"]),
         "unsubscribe_url": unsubscribe_url,
+        "manage_url": manage_url,
     }
     text = ENV.get_template("digest.txt").render(**context)
     heading = f"aidwatch digest: {len(incidents)} incident(s) up to {end}"
@@ -293,11 +297,6 @@ def render_confirmation(confirm_url: str, unsubscribe_url: str, name: str | None
     )
 
 
-def render_page(title: str, message: str, form_action: str | None = None, button: str = "") -> str:
-    """The small HTML page answering a browser that followed a confirm or unsubscribe link."""
-    return ENV.get_template("page.html").render(title=title, message=message, form_action=form_action, button=button)
-
-
 __all__ = [
     "ENV",
     "Rendered",
@@ -305,6 +304,5 @@ __all__ = [
     "render_alert",
     "render_confirmation",
     "render_digest",
-    "render_page",
     "subject_for",
 ]

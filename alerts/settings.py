@@ -274,6 +274,23 @@ class WebSubSettings(_Section):
     discoveries_per_check: int = Field(default=20, ge=1, le=10_000)
 
 
+class WebSettings(_Section):
+    """The web pages served at ``/`` (alerts.web)."""
+
+    # Optional XYZ tile server for the incident map ("https://tiles.example.org/{z}/{x}/{y}.png"); empty: the
+    # map is drawn over the shipped world outline and no third party is contacted.
+    map_tile_url: str = Field(default="", max_length=500)
+    # Credit line the tile provider asks for, shown under the map.
+    map_tile_attribution: str = Field(default="", max_length=300)
+
+    @field_validator("map_tile_url")
+    @classmethod
+    def _tile_template(cls, value: str) -> str:
+        if value and not (value.startswith(("http://", "https://")) and all(p in value for p in ("{z}", "{x}", "{y}"))):
+            raise ValueError("expected an http(s) URL containing {z}, {x} and {y}, or an empty string")
+        return value
+
+
 class Settings(_Section):
     """Everything aidwatch can be configured with (README, Configuration)."""
 
@@ -286,6 +303,7 @@ class Settings(_Section):
     sources: SourcesSettings = SourcesSettings()
     cluster: ClusterSettings = ClusterSettings()
     websub: WebSubSettings = WebSubSettings()
+    web: WebSettings = WebSettings()
     config_file: Path | None = None
 
 

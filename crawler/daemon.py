@@ -15,7 +15,6 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from fastapi import FastAPI
 
-from alerts.api import create_app
 from alerts.api.routes_websub import install_push_sink
 from alerts.classify import get_classifier
 from alerts.delivery.worker import DeliveryWorker
@@ -25,6 +24,7 @@ from alerts.store import daemons as daemon_store
 from alerts.store import make_database, upgrade
 from alerts.store.engine import Database
 from alerts.store.outage import describe, is_outage
+from alerts.web import create_site
 from crawler.api_server import api_server
 from crawler.cluster import ClusterMember, new_daemon_id
 from crawler.crawl_runner import run_crawl
@@ -224,7 +224,7 @@ async def _serve(settings: Settings, listener: socket.socket, ready: asyncio.Eve
         coalesce=True,
         misfire_grace_time=None,
     )
-    app = create_app(settings, db, Readiness(db, scheduler, ticker, member), status=member.status)
+    app = create_site(settings, db, Readiness(db, scheduler, ticker, member), status=member.status)
     websub = _start_websub(settings, db, app, scheduler, ticker.owner) if settings.websub.enabled else None
     server = api_server(settings, app)
     scheduler.start()

@@ -115,7 +115,7 @@ def test_herat_report_becomes_one_alert_in_each_channel(
         mail = api.post("/api/v1/subscriptions", json={"channel": "email", "target": "analyst@example.org"})
         assert mail.status_code == 201 and mail.json()["status"] == "pending_confirmation"
         [confirmation] = smtp.handler.wait_for(1, timeout=POLL_BUDGET)
-        confirmed = httpx2.get(confirm_link(text_part(confirmation.raw)), timeout=10)
+        confirmed = httpx2.post(confirm_link(text_part(confirmation.raw)), timeout=10)  # a GET confirms nothing
         assert confirmed.status_code == 200 and confirmed.json()["status"] == "active"
 
         # The negatives are polled and stored; then the Herat report appears on the same feed.

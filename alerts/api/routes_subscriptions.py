@@ -76,7 +76,14 @@ def _authorized(ctx: ApiContext, request: Request, subscription_id: str) -> Subs
 def create_subscription(body: SubscriptionIn, request: Request, ctx: Ctx) -> SubscriptionCreated:
     """Email subscriptions start ``pending_confirmation`` (a confirmation email is queued, at most
     ``api.confirmations_per_hour`` per address); webhooks start active."""
-    address = client_address(request)
+    return create(ctx, body, client_address(request))
+
+
+def create(ctx: ApiContext, body: SubscriptionIn, address: str) -> SubscriptionCreated:
+    """Create a subscription for a client at ``address`` (the API's and the web form's one path).
+
+    Raises ``ApiError`` (rate limits, refused webhook target) with the field at fault.
+    """
     enforce(ctx.limits, CLIENT_BUCKET, address, ctx.settings.api.subscriptions_per_hour, "requests from this address")
     if body.channel == "webhook":
         try:
@@ -129,8 +136,16 @@ def read_subscription(subscription_id: str, request: Request, ctx: Ctx) -> Subsc
 
 @router.patch("/{subscription_id}", response_model=SubscriptionOut, summary="Change a subscription")
 def patch_subscription(subscription_id: str, body: SubscriptionPatch, request: Request, ctx: Ctx) -> SubscriptionOut:
-    """Change filters, mode, digest, format or name; channel and target are fixed."""
-    current = _authorized(ctx, request, subscription_id)
+    """Change filters, mode, digest, format, name or status (pause, resume); channel and target are fixed."""
+    return subscription_out(apply_patch(ctx, _authorized(ctx, request, subscription_id), body))
+
+
+def apply_patch(ctx: ApiContext, current: SubscriptionView, body: SubscriptionPatch) -> SubscriptionView:
+    """Apply a change to a subscription (the API's and the web manage page's one path).
+
+    Raises ``ApiError`` naming the field at fault.
+    """
+    subscription_id = current.id
     given = body.model_fields_set
     for key in ("filters", "mode", "format", "status"):
         if key in given and getattr(body, key) is None:
@@ -152,20 +167,31 @@ def patch_subscription(subscription_id: str, body: SubscriptionPatch, request: R
     if mode == "instant" and changes.get("digest") is not None:
         raise ApiError(400, "invalid_request", "digest is only allowed when mode is 'digest'", "digest")
     if body.status is not None and body.status != current.status:
-        if not (current.channel == "webhook" and current.status == "disabled"):
-            state = current.status.replace("_", " ")
-            raise ApiError(
-                409, "conflict", f"this {current.channel} subscription is {state} and cannot be re-activated", "status"
-            )
-        try:  # the receiver may have moved meanwhile: the same check as at creation
-            check_target(current.target, ctx.settings.delivery.allow_private_networks)
-        except UnsafeTarget as exc:
-            raise ApiError(400, "target_refused", str(exc), "target") from None
-        changes.update(status="active", status_reason=None)
+        changes.update(_status_change(ctx, current, body.status))
     view = store.update_subscription(ctx.db, subscription_id, changes, ctx.clock())
     if view is None:  # deleted meanwhile
         raise ApiError(404, "not_found", "no such subscription")
-    return subscription_out(view)
+    return view
+
+
+def _status_change(ctx: ApiContext, current: SubscriptionView, wanted: str) -> dict[str, Any]:
+    """Pause an active subscription, resume a paused one, or re-enable a webhook a 410 disabled."""
+    state = current.status.replace("_", " ")
+    if wanted == "paused":
+        if current.status != "active":
+            raise ApiError(409, "conflict", f"this subscription is {state} and cannot be paused", "status")
+        return {"status": "paused", "status_reason": f"paused at {ctx.clock().isoformat()}"}
+    if current.status == "paused":
+        return {"status": "active", "status_reason": None}
+    if not (current.channel == "webhook" and current.status == "disabled"):
+        raise ApiError(
+            409, "conflict", f"this {current.channel} subscription is {state} and cannot be re-activated", "status"
+        )
+    try:  # the receiver may have moved meanwhile: the same check as at creation
+        check_target(current.target, ctx.settings.delivery.allow_private_networks)
+    except UnsafeTarget as exc:
+        raise ApiError(400, "target_refused", str(exc), "target") from None
+    return {"status": "active", "status_reason": None}
 
 
 @router.delete("/{subscription_id}", status_code=204, summary="Delete a subscription")

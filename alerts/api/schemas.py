@@ -159,12 +159,13 @@ class SubscriptionPatch(_Strict):
     A key left out is left as it is; ``null`` clears a nullable one (``name``, ``digest``) and is refused
     for the others.
 
-    ``status: "active"`` re-enables a webhook subscription disabled by a 410 answer, once the receiver is
-    fixed. Nothing else can change a status here: email addresses are activated only by their confirm
+    ``status: "paused"`` stops alerts to an active subscription until ``status: "active"`` resumes it;
+    ``status: "active"`` also re-enables a webhook subscription disabled by a 410 answer, once the receiver
+    is fixed. Nothing else can change a status here: email addresses are activated only by their confirm
     link, and only their owner's unsubscribe link or DELETE ends them.
     """
 
-    status: Literal["active"] | None = None
+    status: Literal["active", "paused"] | None = None
     filters: FiltersIn | None = None
     mode: Mode | None = None
     digest: DigestIn | None = None

@@ -25,7 +25,7 @@ from alerts.delivery.base import Channel, Message, SendResult
 from alerts.delivery.email import EmailChannel
 from alerts.delivery.webhook import WebhookChannel
 from alerts.feedback import feedback_urls_for
-from alerts.links import link_secret, link_url
+from alerts.links import link_secret, link_url, manage_url
 from alerts.render import Rendered, render_alert, render_confirmation, render_digest
 from alerts.settings import Settings
 from alerts.store import utcnow
@@ -180,6 +180,7 @@ class DeliveryWorker:
         unsubscribe = link_url(public, secret, "unsubscribe", item.subscription_id)
         email = item.channel == "email"
         footer_link = unsubscribe if email else None
+        manage = manage_url(public, secret, item.subscription_id) if email else None
         rendered: Rendered
         if item.kind == "confirmation":
             confirm = link_url(public, secret, "confirm", item.subscription_id)
@@ -188,7 +189,7 @@ class DeliveryWorker:
             # Every incident in an alert or digest gets its own signed "wrong alert" link.
             feedback = feedback_urls_for(public, secret, item.subscription_id, item.payload)
             render = render_digest if item.kind == "digest" else render_alert
-            rendered = render(item.payload, item.format, footer_link, feedback)
+            rendered = render(item.payload, item.format, footer_link, feedback, manage)
         return Message(
             message_id=item.message_id,
             subscription_id=item.subscription_id,

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -130,6 +131,21 @@ class IncidentRow(Base):
     )
 
 
+class IncidentVersionRow(Base):
+    """One version of an incident as it was when created or updated: its record, for the incident's history."""
+
+    __tablename__ = "incident_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    event: Mapped[str] = mapped_column(String(32))  # incident.created / incident.updated
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    record: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (UniqueConstraint("incident_id", "version", name="uq_incident_versions_version"),)
+
+
 class ArticleRow(Base):
     """A stored article: the feed entry, its extracted text and the classifier's verdict."""
 
@@ -168,7 +184,7 @@ class SubscriptionRow(Base):
     mode: Mapped[str] = mapped_column(String(16), default="instant")
     filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     digest: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(32))  # pending_confirmation, active, disabled, unsubscribed
+    status: Mapped[str] = mapped_column(String(32))  # pending_confirmation, active, paused, disabled, unsubscribed
     status_reason: Mapped[str | None] = mapped_column(Text)
     manage_token_hash: Mapped[str] = mapped_column(String(128))
     signing_secret: Mapped[str] = mapped_column(String(128))

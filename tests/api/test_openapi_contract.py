@@ -322,15 +322,18 @@ async def test_every_operation_answers_as_documented(
     )
     confirm_path = "/api/v1/subscriptions/{subscription_id}/confirm"
     forged = {"token": "forged"}
-    await call("confirm with a forged token", "GET", confirm_path, 403, mail_ids, params=forged)
-    await call("confirm with a forged token, browser", "GET", confirm_path, 403, mail_ids, params=forged, headers=HTML)
-    await call("confirm", "GET", confirm_path, 200, mail_ids, params=confirm)
-    await call("confirm, browser", "GET", confirm_path, 200, mail_ids, params=confirm, headers=HTML)
+    await call("confirm link with a forged token", "GET", confirm_path, 403, mail_ids, params=forged)
+    await call("confirm with a forged token", "POST", confirm_path, 403, mail_ids, params=forged)
+    # A GET of the link changes nothing: browsers are sent on to the page with the Confirm button.
+    await call("confirm link, browser", "GET", confirm_path, 303, mail_ids, params=confirm, headers=HTML)
+    looked = await call("confirm link", "GET", confirm_path, 200, mail_ids, params=confirm)
+    assert looked.json()["status"] == "pending_confirmation"
+    await call("confirm", "POST", confirm_path, 200, mail_ids, params=confirm)
     unsubscribe_path = "/api/v1/subscriptions/{subscription_id}/unsubscribe"
     await call("unsubscribe page", "GET", unsubscribe_path, 200, mail_ids, params=unsubscribe)
     await call("unsubscribe without the body", "POST", unsubscribe_path, 400, mail_ids, params=unsubscribe)
     await call("unsubscribe", "POST", unsubscribe_path, 200, mail_ids, params=unsubscribe, **ONE_CLICK)
-    await call("confirm after unsubscribing", "GET", confirm_path, 409, mail_ids, params=confirm)
+    await call("confirm after unsubscribing", "POST", confirm_path, 409, mail_ids, params=confirm)
 
     # Deletions.
     await call(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from alerts.models import ArticleRef
-from alerts.render import render_alert, render_confirmation, render_digest, render_page, subject_for
+from alerts.render import render_alert, render_confirmation, render_digest, subject_for
 from tests.support.alerting import HOSTILE_TITLE, make_incident
 
 EVIL_URL = "javascript:alert(document.cookie)"
@@ -149,10 +149,3 @@ def test_confirmation_email_escapes_the_name() -> None:
     assert 'href="https://a.test/c?token=1&amp;x=2"' in rendered.html
     assert "https://a.test/c?token=1&x=2" in rendered.text
     assert "\n" not in rendered.subject
-
-
-def test_page_escapes_message() -> None:
-    page = render_page("Unsubscribe <x>", "about <script>", "/api/v1/x?token=a&b", "Unsubscribe")
-    assert "<script>" not in page and "&lt;script&gt;" in page
-    assert 'action="/api/v1/x?token=a&amp;b"' in page
-    assert 'name="List-Unsubscribe" value="One-Click"' in page

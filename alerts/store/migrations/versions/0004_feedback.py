@@ -1,7 +1,7 @@
 """feedback: "wrong alert" answers about incidents
 
 Revision ID: 0004_feedback
-Revises: 0002_confirmation_requests
+Revises: 0003_cluster_daemons
 Create Date: 2026-12-06
 """
 

@@ -1,7 +1,7 @@
 """source kind: which spider polls a feed (rss, gdelt, reliefweb)
 
 Revision ID: 0005_source_kind
-Revises: 0002_confirmation_requests
+Revises: 0004_feedback
 Create Date: 2026-12-06
 """
 

@@ -1,7 +1,7 @@
 """shared state: rate-limit hits shared by every daemon, and the previous signing secret during an overlap
 
 Revision ID: 0006_shared_state
-Revises: 0002_confirmation_requests
+Revises: 0005_source_kind
 Create Date: 2026-12-06
 """
 

@@ -1,7 +1,7 @@
 """websub: one WebSub subscription per feed (callback token, secret, state, lease)
 
 Revision ID: 0007_websub
-Revises: 0002_confirmation_requests
+Revises: 0006_shared_state
 Create Date: 2026-12-06
 """
 
