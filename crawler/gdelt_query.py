@@ -15,20 +15,15 @@ from urllib.parse import urlencode
 
 import yaml
 
+from alerts.models import EVENT_TYPES
 from crawler.api_listing import GDELT_LANGUAGES
 
 GDELT_DOC_API = "https://api.gdeltproject.org/api/v2/doc/doc"
 # Lexicon categories whose words name the target and the act; the *_weak target lists (patients, camps,
 # refugees...) would match most war reporting.
 TARGET_CATEGORIES = ("un", "ngo", "red_cross", "health", "aid_convoy_or_warehouse", "camp", "other_humanitarian")
-VIOLENCE_CATEGORIES = (
-    "armed_attack",
-    "shelling_or_airstrike",
-    "explosive",
-    "kidnapping",
-    "looting_or_robbery",
-    "arson",
-    "raid_or_occupation",
+VIOLENCE_CATEGORIES = tuple(
+    kind for kind in EVENT_TYPES if kind not in ("detention", "sexual_violence", "other")
 )  # not "harm" (death, injured...): with a hospital it matches most health news
 TERMS_PER_CATEGORY = 3  # the first plain words of each category (lexicons list the commonest first)
 MIN_TERM_CHARS = 5  # shorter words and acronyms (UN, IDP, NGO) match too much text

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+from alerts import metrics
 from alerts.models import PollResult
 
 if TYPE_CHECKING:
@@ -142,3 +143,16 @@ class PollTracker:
                 self._finish(result)
         while self._flusher is not None and not self._flusher.done():
             await asyncio.gather(self._flusher, return_exceptions=True)
+
+
+def count_crawl(summary: CrawlSummary) -> None:
+    """Feed what one crawl found (polled or pushed) into the Prometheus metrics.
+
+    Polls per kind and outcome (aidwatch_feed_polls_total) are counted by ``crawl_runner.run_crawl`` as
+    they are recorded.
+    """
+    metrics.ENTRIES_NEW.inc(summary.entries_new)
+    metrics.ARTICLES.inc(summary.articles)
+    metrics.INCIDENTS.labels("created").inc(summary.incidents_new)
+    metrics.INCIDENTS.labels("updated").inc(summary.incidents_updated)
+    metrics.ALERTS_QUEUED.inc(summary.alerts_queued)

@@ -27,7 +27,7 @@ from alerts.store.engine import Database
 from alerts.store.feeds import lease_due_feeds, release_leases, renew_leases, sync_feed_list
 from alerts.store.outage import OutageLog, is_outage
 from alerts.store.tables import utcnow
-from crawler.poll_tracker import CrawlSummary
+from crawler.poll_tracker import CrawlSummary, count_crawl
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +202,7 @@ class Ticker:
             with metrics.POLL_SECONDS.time():
                 summary = await self.poll(feeds)
             if isinstance(summary, CrawlSummary):
-                _count(summary)
+                count_crawl(summary)
                 self.polls_done += summary.feeds
             return summary
         except Exception:
@@ -241,13 +241,3 @@ def release_orphaned_leases(db: Database, owner: str, feed_ids: set[str]) -> int
     if released:
         log.warning("released the leases of feeds whose poll could not be recorded: %s", released)
     return len(released)
-
-
-def _count(summary: CrawlSummary) -> None:
-    """Feed one crawl's counters into the Prometheus metrics."""
-    # Polls per kind and outcome (aidwatch_feed_polls_total) are counted by crawl_runner.run_crawl.
-    metrics.ENTRIES_NEW.inc(summary.entries_new)
-    metrics.ARTICLES.inc(summary.articles)
-    metrics.INCIDENTS.labels("created").inc(summary.incidents_new)
-    metrics.INCIDENTS.labels("updated").inc(summary.incidents_updated)
-    metrics.ALERTS_QUEUED.inc(summary.alerts_queued)

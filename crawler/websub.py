@@ -19,7 +19,6 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 import httpx2
 
-from alerts import metrics
 from alerts.delivery.webhook import pin_to_address
 from alerts.models import FeedState
 from alerts.netpolicy import UnsafeTarget, check_target_async
@@ -38,7 +37,7 @@ from alerts.store.websub import (
 )
 from alerts.websub import Discovery, callback_url, discover
 from crawler.crawl_runner import run_crawl
-from crawler.poll_tracker import CrawlSummary
+from crawler.poll_tracker import count_crawl
 from crawler.pushed import PushedFeed
 from crawler.websub_push import PushQueue
 
@@ -222,7 +221,7 @@ class WebSubService:
 
         async def crawl_pushed(feeds: list[FeedState], pushed: dict[str, PushedFeed]) -> object:
             summary = await run_crawl(settings, db, feeds, pushed=pushed)
-            _count(summary)
+            count_crawl(summary)  # pushes themselves are counted apart
             # Recording the push scheduled an interval poll; the lease still stands in for it.
             await asyncio.to_thread(defer_polls, db, self.manager.clock(), settings.websub.safety_poll_interval)
             return summary
@@ -246,12 +245,3 @@ class WebSubService:
                 await asyncio.wait(pending, timeout=2)
         await self.queue.release()
         await self.manager.aclose()
-
-
-def _count(summary: CrawlSummary) -> None:
-    """What a crawl of pushed feeds found, in the same metrics as polls (pushes themselves are counted apart)."""
-    metrics.ENTRIES_NEW.inc(summary.entries_new)
-    metrics.ARTICLES.inc(summary.articles)
-    metrics.INCIDENTS.labels("created").inc(summary.incidents_new)
-    metrics.INCIDENTS.labels("updated").inc(summary.incidents_updated)
-    metrics.ALERTS_QUEUED.inc(summary.alerts_queued)

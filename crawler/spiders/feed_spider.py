@@ -59,7 +59,7 @@ class FeedSpider(scrapy.Spider):
 
     name = "feeds"
     source_kind = "rss"  # the feeds' kind this spider polls (alerts.models.SOURCE_KINDS)
-    accept = FEED_ACCEPT  # the Accept header of listing requests
+    accept: str = FEED_ACCEPT  # the Accept header of listing requests
 
     def __init__(
         self,

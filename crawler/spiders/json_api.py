@@ -13,7 +13,7 @@ from crawler.api_listing import quote
 class JsonApiListing:
     """Mixed in before FeedSpider by spiders whose listings are JSON answers of a search API."""
 
-    accept = "application/json"
+    accept: str = "application/json"
 
     def describe_status(self, response: Response) -> str:
         """``HTTP 429: '<the start of the API's message>'``: APIs say why they refuse a request."""
