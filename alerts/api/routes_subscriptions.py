@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from alerts.api.context import ApiContext, get_context
 from alerts.api.errors import ERROR_RESPONSES, ApiError, ErrorBody
-from alerts.api.schemas import (
+from alerts.api.schemas_subscriptions import (
     FORMAT_WEBHOOKS_ONLY,
     DeliveryList,
     DeliveryOut,
