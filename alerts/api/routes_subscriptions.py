@@ -36,7 +36,8 @@ from alerts.api.security import (
 )
 from alerts.netpolicy import UnsafeTarget, check_target
 from alerts.store import subscriptions as store
-from alerts.store.subscriptions import ConfirmationLimitReached, SubscriptionView
+from alerts.store.confirmation_requests import ConfirmationLimitReached
+from alerts.store.subscriptions import SubscriptionView
 from alerts.subscriptions import Filters, recipient_key
 
 #: Rate-limit buckets: per client address (creation, resend) and per subscription (rotations).
