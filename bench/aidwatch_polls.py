@@ -30,7 +30,8 @@ from alerts.settings import Settings  # noqa: E402
 from alerts.store import make_database, upgrade  # noqa: E402
 from alerts.store.articles import mark_seen  # noqa: E402
 from alerts.store.engine import Database  # noqa: E402
-from alerts.store.feeds import lease_due_feeds, record_poll, sync_feed_list  # noqa: E402
+from alerts.store.feed_leases import lease_due_feeds  # noqa: E402
+from alerts.store.feeds import record_poll, sync_feed_list  # noqa: E402
 from alerts.store.tables import utcnow  # noqa: E402
 from bench.common import FeedServerProcess, proc_cpu_seconds  # noqa: E402
 from bench.feedserver import BASE_TIME, ITEMS  # noqa: E402

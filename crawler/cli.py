@@ -156,7 +156,8 @@ def _database(settings: Settings) -> Database:
 
 async def _crawl(settings: Settings, feed_id: str | None, as_json: bool) -> int:
     from alerts.feedlist import load_feed_list
-    from alerts.store.feeds import lease_due_feeds, list_feeds, sync_feed_list
+    from alerts.store.feed_leases import lease_due_feeds
+    from alerts.store.feeds import list_feeds, sync_feed_list
     from alerts.store.tables import utcnow
     from crawler.crawl_runner import run_crawl
     from crawler.ticker import daemon_identity

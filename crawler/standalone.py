@@ -15,7 +15,8 @@ from typing import Any
 from alerts.feedlist import load_feed_list
 from alerts.settings import Settings, load_settings
 from alerts.store import make_database, upgrade
-from alerts.store.feeds import lease_due_feeds, list_feeds, sync_feed_list
+from alerts.store.feed_leases import lease_due_feeds
+from alerts.store.feeds import list_feeds, sync_feed_list
 from alerts.store.tables import utcnow
 from config import DEFAULT_CONFIG_FILE
 from crawler.ticker import daemon_identity

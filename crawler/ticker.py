@@ -24,7 +24,8 @@ from alerts.feedlist import load_feed_list
 from alerts.models import FeedState
 from alerts.settings import Settings, SettingsError
 from alerts.store.engine import Database
-from alerts.store.feeds import lease_due_feeds, release_leases, renew_leases, sync_feed_list
+from alerts.store.feed_leases import lease_due_feeds, release_leases, renew_leases
+from alerts.store.feeds import sync_feed_list
 from alerts.store.outage import OutageLog, is_outage
 from alerts.store.tables import utcnow
 from crawler.poll_tracker import CrawlSummary, count_crawl

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from alerts.models import FeedState
 from alerts.settings import Settings
 from alerts.store.engine import Database
-from alerts.store.feeds import lease_due_feeds, release_leases
+from alerts.store.feed_leases import lease_due_feeds, release_leases
 from alerts.store.tables import utcnow
 from crawler.pushed import PushedFeed
 

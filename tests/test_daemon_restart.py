@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from alerts.models import FeedSource
 from alerts.store import Database
-from alerts.store.feeds import lease_due_feeds, sync_feed_list
+from alerts.store.feed_leases import lease_due_feeds
+from alerts.store.feeds import sync_feed_list
 from alerts.store.outbox import claim_due
 from alerts.store.tables import FeedRow, OutboxRow
 from alerts.subscriptions import queue_alerts

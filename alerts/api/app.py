@@ -23,7 +23,7 @@ from alerts.api import (
 )
 from alerts.api.context import ApiContext
 from alerts.api.errors import ApiError, error_response, install_error_handlers
-from alerts.api.schemas import DaemonStatus, Health, Readiness
+from alerts.api.schemas_operations import DaemonStatus, Health, Readiness
 from alerts.api.security import make_rate_limits
 from alerts.settings import Settings
 from alerts.store import utcnow

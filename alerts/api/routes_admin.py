@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from alerts.api.context import ApiContext, get_context
 from alerts.api.errors import ERROR_RESPONSES, ApiError
 from alerts.api.routes_subscriptions import subscription_out
-from alerts.api.schemas import FeedListOut, FeedOut, SubscriptionList
+from alerts.api.schemas_operations import FeedListOut, FeedOut
+from alerts.api.schemas_subscriptions import SubscriptionList
 from alerts.api.security import require_admin
 from alerts.feedlist import FeedSpec
 from alerts.store import feeds as feed_store

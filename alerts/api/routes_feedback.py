@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 
 from alerts.api.context import ApiContext, get_context
 from alerts.api.errors import ERROR_RESPONSES, json_error
-from alerts.api.schemas import FeedbackList, FeedbackOut, PrecisionOut, PrecisionReport
+from alerts.api.schemas_feedback import FeedbackList, FeedbackOut, PrecisionOut, PrecisionReport
 from alerts.api.security import require_admin
 from alerts.feedback import (
     CHOICES,

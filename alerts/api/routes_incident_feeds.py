@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 
 from alerts.api.context import ApiContext, get_context
 from alerts.api.errors import ERROR_RESPONSES, NON_JSON_ROUTE_ERRORS, ApiError
-from alerts.api.schemas import Category, Timestamp
+from alerts.api.schemas_common import Category, Timestamp
 from alerts.api.security import require_admin
 from alerts.incident_feeds.atom import ATOM_TYPE, render_atom
 from alerts.incident_feeds.cap import CAP_TYPE, render_cap

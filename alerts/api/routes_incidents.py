@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from alerts.api.context import ApiContext, get_context
 from alerts.api.errors import ERROR_RESPONSES, ApiError
 from alerts.api.routes_incident_feeds import Filters
-from alerts.api.schemas import IncidentList
+from alerts.api.schemas_incidents import IncidentList
 from alerts.api.security import require_admin
 from alerts.models import Incident
 from alerts.store.incidents import get_incident

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from alerts.api.context import ApiContext, get_context
 from alerts.api.errors import ERROR_RESPONSES, ApiError
-from alerts.api.schemas import LinkResult
+from alerts.api.schemas_subscriptions import LinkResult
 from alerts.api.security import wants_html
 from alerts.links import check_link_token, link_secret
 from alerts.store import subscriptions as store

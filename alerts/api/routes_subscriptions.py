@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from alerts.api.context import ApiContext, get_context
 from alerts.api.errors import ERROR_RESPONSES, ApiError, ErrorBody
-from alerts.api.schemas import (
+from alerts.api.schemas_subscriptions import (
     FORMAT_WEBHOOKS_ONLY,
     DeliveryList,
     DeliveryOut,
@@ -36,7 +36,8 @@ from alerts.api.security import (
 )
 from alerts.netpolicy import UnsafeTarget, check_target
 from alerts.store import subscriptions as store
-from alerts.store.subscriptions import ConfirmationLimitReached, SubscriptionView
+from alerts.store.confirmation_requests import ConfirmationLimitReached
+from alerts.store.subscriptions import SubscriptionView
 from alerts.subscriptions import Filters, recipient_key
 
 #: Rate-limit buckets: per client address (creation, resend) and per subscription (rotations).

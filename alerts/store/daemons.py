@@ -1,8 +1,8 @@
 """The daemons sharing one database: registered by their first heartbeat, seen at each, gone at shutdown.
 
 The registry is what makes work sharing fair (a daemon leases its share of the due feeds: see
-``lease_due_feeds(fair_share=True)``) and what readiness and metrics show: each daemon's id, the feed
-leases and outbox claims it holds, and its share of the polls and deliveries.
+``alerts.store.feed_leases.lease_due_feeds`` with ``steal_after``) and what readiness and metrics show:
+each daemon's id, the feed leases and outbox claims it holds, and its share of the polls and deliveries.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from alerts.api.context import ApiContext, get_context
 from alerts.api.errors import ApiError
 from alerts.api.routes_subscriptions import apply_patch, create
-from alerts.api.schemas import SubscriptionIn, SubscriptionPatch
+from alerts.api.schemas_subscriptions import SubscriptionIn, SubscriptionPatch
 from alerts.api.security import client_address
 from alerts.links import check_link_token, link_token
 from alerts.models import CATEGORIES, EVENT_TYPES

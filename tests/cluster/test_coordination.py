@@ -13,7 +13,8 @@ from sqlalchemy import select, update
 from alerts.models import FeedSource
 from alerts.store import Database, make_database, upgrade
 from alerts.store.daemons import heartbeat, release_dead_holders, unregister_daemon
-from alerts.store.feeds import lease_due_feeds, list_feeds, renew_leases, sync_feed_list
+from alerts.store.feed_leases import lease_due_feeds, renew_leases
+from alerts.store.feeds import list_feeds, sync_feed_list
 from alerts.store.migrate import current_revision
 from alerts.store.outbox import claim_due, renew_claims
 from alerts.store.tables import FeedRow, OutboxRow

@@ -11,7 +11,8 @@ from alerts.ingest import Ingestor
 from alerts.models import FeedSource, FeedState, Verdict
 from alerts.settings import Settings
 from alerts.store import Database, make_database, upgrade
-from alerts.store.feeds import lease_due_feeds, sync_feed_list
+from alerts.store.feed_leases import lease_due_feeds
+from alerts.store.feeds import sync_feed_list
 from alerts.store.tables import ArticleRow, FeedRow, SeenEntry, utcnow
 
 

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import update
 
 from alerts.limits import MAX_FEED_INTERVAL
-from alerts.store.feeds import lease_due_feeds, list_feeds
+from alerts.store.feed_leases import lease_due_feeds
+from alerts.store.feeds import list_feeds
 from alerts.store.tables import FeedRow, utcnow
 from crawler.crawl_runner import run_crawl
 from crawler.ticker import FeedListWatcher

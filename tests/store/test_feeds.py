@@ -8,16 +8,15 @@ import pytest
 from alerts.models import FeedSource, PollResult
 from alerts.store import Database
 from alerts.store.articles import mark_entries_seen, unseen_entry_keys
+from alerts.store.feed_leases import lease_due_feeds, release_leases
 from alerts.store.feeds import (
     FeedExistsError,
     add_feed,
     delete_feed,
     get_feed,
-    lease_due_feeds,
     list_feeds,
     next_delay,
     record_poll,
-    release_leases,
     sync_feed_list,
 )
 

@@ -190,74 +190,91 @@ class _QuietServer6(_QuietServer):
 
 
 def _handler_for(server: FeedServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    """The request handler class bound to ``server`` (http.server builds one handler per request)."""
+    return type("FeedServerHandler", (_FeedRequestHandler,), {"feed_server": server})
 
-        def log_message(self, format: str, *args: object) -> None:  # quiet test output
-            return
 
-        def do_GET(self) -> None:
-            server._log(Seen("GET", self.path, {k.lower(): v for k, v in self.headers.items()}))
-            path = self.path.split("?")[0]
-            if path == "/robots.txt":
-                self._send(Route(body=server.robots.encode(), content_type="text/plain"))
-                return
-            route = server.routes.get(path)
-            if route is None and path.startswith("/articles/"):
-                route = Route(body=article_page(path.rsplit("/", 1)[-1]))
-            if route is None:
-                self._send(Route(body=b"not found", status=404, content_type="text/plain"))
-                return
-            self._send(route)
+def _route_for(server: FeedServer, path: str) -> Route:
+    """What ``path`` answers: robots.txt, a route set by the test, a generated article page, or a 404."""
+    if path == "/robots.txt":
+        return Route(body=server.robots.encode(), content_type="text/plain")
+    route = server.routes.get(path)
+    if route is None and path.startswith("/articles/"):
+        route = Route(body=article_page(path.rsplit("/", 1)[-1]))
+    return route or Route(body=b"not found", status=404, content_type="text/plain")
 
-        def _send(self, route: Route) -> None:
-            if route.redirect_to is not None:
-                self.send_response(302)
-                self.send_header("Location", route.redirect_to)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            if route.conditional and self._not_modified(route):
-                self.send_response(304)
-                self.send_header("ETag", route.etag)
-                self.end_headers()
-                return
-            self.send_response(route.status)
-            self.send_header("Content-Type", route.content_type)
-            if route.conditional:
-                self.send_header("ETag", route.etag)
-                self.send_header("Last-Modified", format_datetime(route.last_modified, usegmt=True))
-            for name, value in route.headers.items():
-                self.send_header(name, value)
-            length = route.declared_length if route.declared_length is not None else len(route.body)
-            self.send_header("Content-Length", str(length))
-            self.end_headers()
-            try:
-                if route.trickle:
-                    self._trickle(route.body)
-                else:
-                    self.wfile.write(route.body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
 
-        def _trickle(self, body: bytes) -> None:
-            for index in range(len(body)):
-                self.wfile.write(body[index : index + 1])
-                self.wfile.flush()
-                # Pace of a hostile server; ends at once when the server stops.
-                if server._closing.wait(0.2):
-                    return
-
-        def _not_modified(self, route: Route) -> bool:
-            if_none_match = self.headers.get("If-None-Match")
-            if if_none_match is not None:
-                return route.etag in [tag.strip() for tag in if_none_match.split(",")]
-            since = self.headers.get("If-Modified-Since")
-            if since:
-                try:
-                    return route.last_modified <= parsedate_to_datetime(since)
-                except (TypeError, ValueError):
-                    return False
+def _not_modified(route: Route, if_none_match: str | None, if_modified_since: str | None) -> bool:
+    """Whether a conditional request's validators match ``route`` (If-None-Match wins, as RFC 9110 says)."""
+    if if_none_match is not None:
+        return route.etag in [tag.strip() for tag in if_none_match.split(",")]
+    if if_modified_since:
+        try:
+            return route.last_modified <= parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError):
             return False
+    return False
 
-    return Handler
+
+class _FeedRequestHandler(BaseHTTPRequestHandler):
+    """Answers GET requests from the routes of ``feed_server``, logging each request first."""
+
+    protocol_version = "HTTP/1.1"
+    feed_server: FeedServer  # set on the subclass :func:`_handler_for` makes
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet test output
+        return
+
+    def do_GET(self) -> None:
+        """Log the request, then answer it from its route."""
+        self.feed_server._log(Seen("GET", self.path, {k.lower(): v for k, v in self.headers.items()}))
+        route = _route_for(self.feed_server, self.path.split("?")[0])
+        if route.redirect_to is not None:
+            self._send_redirect(route.redirect_to)
+        elif route.conditional and _not_modified(
+            route, self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
+        ):
+            self._send_not_modified(route)
+        else:
+            self._send_headers(route)
+            self._send_body(route)
+
+    def _send_redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _send_not_modified(self, route: Route) -> None:
+        self.send_response(304)
+        self.send_header("ETag", route.etag)
+        self.end_headers()
+
+    def _send_headers(self, route: Route) -> None:
+        self.send_response(route.status)
+        self.send_header("Content-Type", route.content_type)
+        if route.conditional:
+            self.send_header("ETag", route.etag)
+            self.send_header("Last-Modified", format_datetime(route.last_modified, usegmt=True))
+        for name, value in route.headers.items():
+            self.send_header(name, value)
+        length = route.declared_length if route.declared_length is not None else len(route.body)
+        self.send_header("Content-Length", str(length))
+        self.end_headers()
+
+    def _send_body(self, route: Route) -> None:
+        try:
+            if route.trickle:
+                self._trickle(route.body)
+            else:
+                self.wfile.write(route.body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def _trickle(self, body: bytes) -> None:
+        for index in range(len(body)):
+            self.wfile.write(body[index : index + 1])
+            self.wfile.flush()
+            # Pace of a hostile server; ends at once when the server stops.
+            if self.feed_server._closing.wait(0.2):
+                return

@@ -1,4 +1,5 @@
-"""Request and response bodies of the HTTP API (contract: docs/api.md)."""
+"""Request and response bodies of the subscription routes: create, change, rotate, resend, the delivery
+log and the confirm/unsubscribe links (contract: docs/api.md)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     ValidationInfo,
@@ -21,28 +19,19 @@ from pydantic import (
     model_validator,
 )
 
-from alerts.feedback import CHOICES
-from alerts.limits import DURATION_PATTERN, MAX_DURATION, MINUTE, check_instant, parse_duration
-from alerts.models import CATEGORIES, EVENT_TYPES, CategoryName, EventTypeName, Incident, Instant, SourceKind
+from alerts.api.schemas_common import AnswerBody, Category, EventType, StrictBody
+from alerts.limits import DURATION_PATTERN, MAX_DURATION, MINUTE, parse_duration
+from alerts.models import CategoryName, EventTypeName
 
-Category = Literal[CATEGORIES]  # type: ignore[valid-type]
-EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
 Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Language = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z]{2,3}$")]
 MIN_DIGEST_EVERY = 5 * MINUTE
 MAX_DIGEST_EVERY = MAX_DURATION
 MAX_KILLED = 1_000_000
-#: An instant given by a client: with a time zone, between 1900 and 9000, answered in UTC.
-Timestamp = Annotated[datetime, AfterValidator(check_instant)]
 _ALPHA2 = re.compile(r"^[A-Za-z]{2}$")
 
 
-class _Strict(BaseModel):
-    # Python's json module reads NaN and Infinity: refuse them, no range check can be made on them.
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-
-class FiltersIn(_Strict):
+class FiltersIn(StrictBody):
     """What to be alerted about; every filter left out matches everything."""
 
     countries: list[str] = Field(default_factory=list, max_length=250, description="ISO 3166-1 alpha-2 codes")
@@ -64,7 +53,7 @@ class FiltersIn(_Strict):
         return out
 
 
-class DigestIn(_Strict):
+class DigestIn(StrictBody):
     """Digest schedule: every ``every`` (e.g. "1d", "6h"), phased at local ``at`` ("08:00") in ``timezone``."""
 
     every: str = Field(
@@ -114,7 +103,7 @@ def _check_digest(mode: str | None, digest: DigestIn | None) -> None:
         raise ValueError("digest is only allowed when mode is 'digest'")
 
 
-class SubscriptionIn(_Strict):
+class SubscriptionIn(StrictBody):
     """POST /subscriptions. Only ``channel`` and ``target`` are required."""
 
     channel: Channel
@@ -153,7 +142,7 @@ class SubscriptionIn(_Strict):
         return self
 
 
-class SubscriptionPatch(_Strict):
+class SubscriptionPatch(StrictBody):
     """PATCH /subscriptions/{id}: channel and target cannot change (create a new subscription).
 
     A key left out is left as it is; ``null`` clears a nullable one (``name``, ``digest``) and is refused
@@ -173,11 +162,6 @@ class SubscriptionPatch(_Strict):
     name: Name | None = None
 
 
-class _Out(BaseModel):
-    # An answer always carries every field (null when there is no value): the OpenAPI document says so.
-    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
-
-
 # Stored values are documented by their vocabulary but not re-checked on the way out: an answer must not
 # fail on a row written under an older vocabulary.
 _Status = Annotated[
@@ -186,7 +170,7 @@ _Status = Annotated[
 ]
 
 
-class SubscriptionCreated(_Out):
+class SubscriptionCreated(AnswerBody):
     """201 answer: the manage token and signing secret are shown this once."""
 
     id: str = Field(description="subscription id")
@@ -195,7 +179,7 @@ class SubscriptionCreated(_Out):
     signing_secret: str = Field(description="webhook signing key (whsec_ + base64); shown only now")
 
 
-class SecretRotated(_Out):
+class SecretRotated(AnswerBody):
     """200 answer of a signing-secret rotation: the new secret is shown this once."""
 
     id: str = Field(description="subscription id")
@@ -205,21 +189,21 @@ class SecretRotated(_Out):
     )
 
 
-class TokenRotated(_Out):
+class TokenRotated(AnswerBody):
     """200 answer of a manage-token rotation: the new token is shown this once; the old one no longer works."""
 
     id: str = Field(description="subscription id")
     manage_token: str = Field(description="the new Bearer token to read, change or delete it; shown only now")
 
 
-class ResendAccepted(_Out):
+class ResendAccepted(AnswerBody):
     """202 answer of a confirmation resend: the same whether or not the subscription exists or waits."""
 
     status: Literal["accepted"] = "accepted"
     message: str = Field(description="what happens next")
 
 
-class FiltersOut(_Out):
+class FiltersOut(AnswerBody):
     """What the subscription is alerted about; an empty list or null matches everything."""
 
     countries: list[str] = Field(default_factory=list, description="ISO 3166-1 alpha-2 codes")
@@ -231,7 +215,7 @@ class FiltersOut(_Out):
     languages: list[str] = Field(default_factory=list, description="ISO 639 codes of the first report's language")
 
 
-class DigestOut(_Out):
+class DigestOut(AnswerBody):
     """Digest schedule: every ``every``, phased at local time ``at`` in ``timezone``."""
 
     every: str = Field(default="1d", description="a duration such as '1d' or '6h'")
@@ -239,7 +223,7 @@ class DigestOut(_Out):
     timezone: str = Field(default="UTC", description="IANA time zone")
 
 
-class SubscriptionOut(_Out):
+class SubscriptionOut(AnswerBody):
     """A subscription as its owner (or the admin) sees it."""
 
     id: str
@@ -257,7 +241,7 @@ class SubscriptionOut(_Out):
     next_digest_at: datetime | None = Field(description="when the next digest is due (digest mode)")
 
 
-class SubscriptionList(_Out):
+class SubscriptionList(AnswerBody):
     """GET /subscriptions (admin)."""
 
     subscriptions: list[SubscriptionOut]
@@ -265,7 +249,7 @@ class SubscriptionList(_Out):
     offset: int
 
 
-class DeliveryOut(_Out):
+class DeliveryOut(AnswerBody):
     """One delivery attempt."""
 
     id: int
@@ -281,138 +265,16 @@ class DeliveryOut(_Out):
     incident_version: int | None
 
 
-class DeliveryList(_Out):
+class DeliveryList(AnswerBody):
     """GET /subscriptions/{id}/deliveries."""
 
     deliveries: list[DeliveryOut] = Field(description="newest first")
     pending: int = Field(description="messages still waiting to be sent")
 
 
-class LinkResult(_Out):
+class LinkResult(AnswerBody):
     """JSON answer of the confirm and unsubscribe links."""
 
     id: str
     status: _Status
     message: str = Field(description="what happened, for a person")
-
-
-class IncidentList(_Out):
-    """GET /incidents."""
-
-    incidents: list[Incident] = Field(description="most recently updated first")
-    limit: int
-    offset: int
-
-
-class FeedOut(_Out):
-    """A feed with its polling state."""
-
-    id: str
-    url: str
-    interval_seconds: int
-    language: str | None
-    fetch_articles: bool
-    kind: SourceKind = Field(description="what the URL answers with: rss, gdelt or reliefweb")
-    origin: str = Field(description="file (the feed list) or api")
-    enabled: bool
-    last_poll_at: datetime | None
-    last_success_at: datetime | None
-    next_poll_at: datetime
-    last_status: str | None = Field(description="ok, not_modified or error; null before the first poll")
-    last_http_status: int | None
-    last_error: str | None
-    error_count: int = Field(description="errors in a row (0 after a success)")
-    polls: int
-    entries_seen: int
-
-
-class FeedListOut(_Out):
-    """GET /feeds."""
-
-    feeds: list[FeedOut]
-
-
-class Health(_Out):
-    """GET /healthz."""
-
-    status: Literal["ok"]
-
-
-class DaemonView(_Out):
-    """One live daemon of the cluster, as the registry last saw it."""
-
-    id: str
-    seen_at: datetime
-    feed_leases: int
-    outbox_claims: int
-    polls: int
-    deliveries: int
-
-
-class DaemonStatus(_Out):
-    """This daemon in /readyz: its id, what it holds, its work and share of the cluster's (docs/operations.md)."""
-
-    id: str = Field(description="host:pid:random, as written in leases, claims and the registry")
-    feed_leases: int
-    outbox_claims: int
-    feeds_polling: int
-    polls: int = Field(description="feed polls since this daemon started")
-    deliveries: int = Field(description="delivery attempts since this daemon started")
-    poll_share: float = Field(description="this daemon's share of the live daemons' polls (0-1)")
-    delivery_share: float = Field(description="this daemon's share of the live daemons' deliveries (0-1)")
-    cluster: list[DaemonView]
-
-
-class Readiness(_Out):
-    """GET /readyz: 200 when every check passes, 503 otherwise."""
-
-    # ``daemon`` is left out, not null, where no daemon runs the API (an app built in tests or tools).
-    model_config = ConfigDict(json_schema_serialization_defaults_required=False)
-
-    status: Literal["ready", "unavailable"]
-    checks: dict[str, bool] = Field(description="each check by name (database, scheduler, ...) and whether it passed")
-    daemon: DaemonStatus | None = Field(default=None, description="this daemon in the cluster (absent in tests)")
-
-
-# A stored answer is documented by the form's choices but not re-checked on the way out (as ``_Status``).
-_Choice = Annotated[str, WithJsonSchema({"type": "string", "enum": list(CHOICES)})]
-
-
-class FeedbackOut(_Out):
-    """One wrong-alert answer."""
-
-    id: int
-    incident_id: int
-    incident_version: int = Field(description="the incident's version when the answer was given")
-    incident_title: str
-    subscription_id: str | None = Field(description="the subscription whose alert was answered; null: public page")
-    choice: _Choice = Field(description="what is wrong with the alert")
-    comment: str = Field(description="the person's comment, plain text (may be empty)")
-    created_at: Instant
-    updated_at: Instant = Field(description="when the answer was last given (a second answer replaces the first)")
-
-
-class FeedbackList(_Out):
-    """GET /feedback (admin)."""
-
-    feedback: list[FeedbackOut] = Field(description="most recently given first")
-    total: int = Field(description="answers matching the filter, in all")
-    limit: int
-    offset: int
-
-
-class PrecisionOut(_Out):
-    """Alerts sent to one subscription (or about one feed's reports) and how many were judged wrong."""
-
-    id: str = Field(description="the subscription id or the feed id")
-    alerts_sent: int = Field(description="delivered (subscription, incident) pairs; a digest counts each incident")
-    judged_wrong: int = Field(description="of those, the ones the subscription answered as wrong")
-    wrong_by_choice: dict[_Choice, int] = Field(description="judged_wrong split by the answer's choice")
-    precision: float | None = Field(description="1 - judged_wrong / alerts_sent, 4 decimals; null before any alert")
-
-
-class PrecisionReport(_Out):
-    """GET /feedback/precision (admin)."""
-
-    subscriptions: list[PrecisionOut] = Field(description="every subscription, by id")
-    feeds: list[PrecisionOut] = Field(description="every feed with an alert sent about its reports, by id")
