@@ -8,7 +8,12 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    disable_created_metrics,
 )
+
+# Without this every counter and histogram also exports a `*_created` series (its creation time), which
+# dashboards never use and which doubles what an operator scrolls through.
+disable_created_metrics()
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 # The standard collectors (process CPU, memory and file descriptors; Python GC; interpreter version) are

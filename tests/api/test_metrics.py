@@ -6,6 +6,7 @@ import httpx2
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from alerts import metrics
 from alerts.store import Database
 from tests.api.conftest import serving
 
@@ -42,3 +43,11 @@ async def test_process_figures_are_this_process(db: Database) -> None:
     info = samples["python_info"].labels
     assert info["implementation"] == "CPython" and info["major"] == "3"
     assert samples["process_open_fds"].value <= samples["process_max_fds"].value
+
+
+async def test_counters_export_no_created_series(db: Database) -> None:
+    metrics.ALERTS_QUEUED.inc(0)  # a counter with a sample, which would carry a _created one
+    async with serving(db) as (host, port), httpx2.AsyncClient(timeout=10) as http:
+        response = await http.get(f"http://{host}:{port}/metrics")
+    assert "aidwatch_alerts_queued_total" in response.text
+    assert "_created" not in response.text
