@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from urllib.parse import quote
 
 from alerts.store.engine import Transaction
@@ -48,3 +49,13 @@ def manage_url(public_url: str, secret: bytes, subscription_id: str) -> str:
     """Absolute URL of a subscription's manage page (web pages, ``alerts.web``), as put in every email."""
     token = link_token(secret, "manage", subscription_id)
     return f"{public_url.rstrip('/')}/subscriptions/{quote(subscription_id)}/manage?token={token}"
+
+
+def incident_page_url(public_url: str, incident_id: int) -> str:
+    """Absolute URL of an incident's web page (``alerts.web``), as put in alerts when incidents are public."""
+    return f"{public_url.rstrip('/')}/incidents/{int(incident_id)}"
+
+
+def incident_page_urls(public_url: str, incident_ids: Iterable[int]) -> dict[int, str]:
+    """The web page of each of ``incident_ids`` (the incidents of one alert or digest)."""
+    return {int(i): incident_page_url(public_url, i) for i in incident_ids}

@@ -47,6 +47,23 @@ def human(code: str) -> str:
     return code.replace("_", " ")
 
 
+# The names people read for the target codes (alerts/models.py CATEGORIES); the web pages translate the same.
+CATEGORY_NAMES: dict[str, str] = {
+    "un": "UN",
+    "ngo": "NGO",
+    "red_cross": "Red Cross / Red Crescent",
+    "health": "health care",
+    "aid_convoy_or_warehouse": "aid convoy or warehouse",
+    "camp": "camp",
+    "other_humanitarian": "other humanitarian",
+}
+
+
+def category_name(code: str) -> str:
+    """``ngo`` → ``NGO``: the name of a target category as alerts and feeds show it."""
+    return CATEGORY_NAMES.get(code, human(code))
+
+
 ENV.filters["human"] = human
 ENV.filters["one_line"] = one_line
 
@@ -67,6 +84,7 @@ class IncidentView:
     score: str
     reference: str
     feedback_url: str = ""  # the signed "wrong alert" link (alerts/feedback.py), when the alert has one
+    incident_url: str = ""  # the incident's web page, when incidents are public
 
 
 def _where(incident: Incident) -> str:
@@ -90,11 +108,13 @@ def safe_url(url: str) -> str:
     return url if url.lower().startswith(("http://", "https://")) and not _CONTROL.search(url) else ""
 
 
-def incident_view(incident: Incident, escape: Any = None, feedback_url: str = "") -> IncidentView:
+def incident_view(
+    incident: Incident, escape: Any = None, feedback_url: str = "", incident_url: str = ""
+) -> IncidentView:
     """The view of ``incident``; ``escape`` (e.g. Slack's) is applied to every text it contains."""
     esc = escape or (lambda s: s)
     what = ", ".join(human(e) for e in incident.event_types) or "attack"
-    targets = ", ".join(human(c) for c in incident.categories)
+    targets = ", ".join(category_name(c) for c in incident.categories)
     who = [f"perpetrator: {incident.perpetrator}" if incident.perpetrator else "perpetrator: unknown"]
     if incident.organizations:
         who.append("organizations: " + ", ".join(incident.organizations))
@@ -111,12 +131,13 @@ def incident_view(incident: Incident, escape: Any = None, feedback_url: str = ""
         score=f"{incident.score:.2f}",
         reference=f"incident {incident.id} version {incident.version}",
         feedback_url=safe_url(feedback_url),
+        incident_url=safe_url(incident_url),
     )
 
 
 def subject_for(incident: Incident) -> str:
     """``[aidwatch] <category>: <title> (<country>)`` on one line, whatever the title contains."""
-    category = human(incident.categories[0]) if incident.categories else "humanitarian"
+    category = category_name(incident.categories[0]) if incident.categories else "humanitarian"
     country = incident.country_name or incident.country_code or "unknown country"
     title = one_line(incident.title, SUBJECT_TITLE_MAX)
     return one_line(f"[aidwatch] {category}: {title} ({one_line(country, 60)})")
@@ -213,16 +234,19 @@ def render_alert(
     unsubscribe_url: str | None = None,
     feedback_urls: Mapping[int, str] | None = None,
     manage_url: str | None = None,
+    incident_urls: Mapping[int, str] | None = None,
 ) -> Rendered:
     """Render an ``incident.created`` / ``incident.updated`` payload for email and for ``fmt`` webhooks.
 
     ``feedback_urls`` maps incident ids to their signed "wrong alert" links (alerts/feedback.py);
-    ``manage_url`` is the subscription's manage page (emails only).
+    ``manage_url`` is the subscription's manage page (emails only); ``incident_urls`` maps incident ids to
+    their web pages (none when incidents are private).
     """
     incident = Incident.model_validate(payload["incident"])
     event = payload["type"]
     feedback = feedback_urls or {}
-    view = incident_view(incident, feedback_url=feedback.get(incident.id, ""))
+    pages = incident_urls or {}
+    view = incident_view(incident, feedback_url=feedback.get(incident.id, ""), incident_url=pages.get(incident.id, ""))
     context = {"view": view, "event": event, "unsubscribe_url": unsubscribe_url, "manage_url": manage_url}
     text = ENV.get_template("alert.txt").render(**context)
     heading = f"{'Updated' if event == 'incident.updated' else 'New'} incident: {view.title}"
@@ -254,14 +278,18 @@ def render_digest(
     unsubscribe_url: str | None = None,
     feedback_urls: Mapping[int, str] | None = None,
     manage_url: str | None = None,
+    incident_urls: Mapping[int, str] | None = None,
 ) -> Rendered:
     """Render a digest payload (the period's incidents) for email and for ``fmt`` webhooks."""
     incidents = [Incident.model_validate(record) for record in payload["incidents"]]
     feedback = feedback_urls or {}
+    pages = incident_urls or {}
     period = payload["period"]
     end = one_line(period["end"][:10])
     context = {
-        "views": [incident_view(i, feedback_url=feedback.get(i.id, "")) for i in incidents],
+        "views": [
+            incident_view(i, feedback_url=feedback.get(i.id, ""), incident_url=pages.get(i.id, "")) for i in incidents
+        ],
         "period_start": one_line(period["start"]),
         "period_end": one_line(period["end"]),
         "unsubscribe_url": unsubscribe_url,
@@ -298,8 +326,10 @@ def render_confirmation(confirm_url: str, unsubscribe_url: str, name: str | None
 
 
 __all__ = [
+    "CATEGORY_NAMES",
     "ENV",
     "Rendered",
+    "category_name",
     "incident_view",
     "render_alert",
     "render_confirmation",

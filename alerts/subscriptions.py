@@ -214,7 +214,9 @@ def format_subscriptions_table(db: Database) -> str:
         when = last_at.strftime("%Y-%m-%d %H:%M:%SZ") if last_at else "-"
         delivery = f"{when} {last_status}" if last_status is not None else "-"
         target = sub.target if len(sub.target) <= 48 else sub.target[:45] + "..."
-        table.append((sub.id, sub.channel, target, sub.mode, sub.format, sub.status, delivery))
+        # Email is always text + HTML: the stored webhook format means nothing there (the API shows null).
+        fmt = sub.format if sub.channel == "webhook" else "-"
+        table.append((sub.id, sub.channel, target, sub.mode, fmt, sub.status, delivery))
     if len(table) == 1:
         return "no subscriptions"
     widths = [max(len(str(r[i])) for r in table) for i in range(len(header))]

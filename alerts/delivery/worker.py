@@ -25,7 +25,7 @@ from alerts.delivery.base import Channel, Message, SendResult
 from alerts.delivery.email import EmailChannel
 from alerts.delivery.webhook import WebhookChannel
 from alerts.feedback import feedback_urls_for
-from alerts.links import link_secret, link_url, manage_url
+from alerts.links import incident_page_urls, link_secret, link_url, manage_url
 from alerts.render import Rendered, render_alert, render_confirmation, render_digest
 from alerts.settings import Settings
 from alerts.store import utcnow
@@ -188,8 +188,10 @@ class DeliveryWorker:
         else:
             # Every incident in an alert or digest gets its own signed "wrong alert" link.
             feedback = feedback_urls_for(public, secret, item.subscription_id, item.payload)
+            # Private incidents' pages answer 403 without the admin token: no link to them then.
+            pages = {} if self.settings.api.private_incidents else incident_page_urls(public, feedback.keys())
             render = render_digest if item.kind == "digest" else render_alert
-            rendered = render(item.payload, item.format, footer_link, feedback, manage)
+            rendered = render(item.payload, item.format, footer_link, feedback, manage, pages)
         return Message(
             message_id=item.message_id,
             subscription_id=item.subscription_id,

@@ -9,8 +9,9 @@ from lxml import etree
 from lxml.builder import ElementMaker
 
 from alerts.incident_feeds import incident_url, xml_text
+from alerts.links import incident_page_url
 from alerts.models import Incident
-from alerts.render import human, incident_view, safe_url
+from alerts.render import category_name, incident_view, safe_url
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
@@ -38,6 +39,8 @@ def _entry(incident: Incident, public_url: str) -> etree._Element:
         _A.title(xml_text(view.title)),
         _A.updated(_stamp(incident.updated)),
         _A.published(_stamp(incident.first_seen)),
+        # The web page first: feed readers open the first alternate link, and people read the page.
+        _A.link(rel="alternate", type="text/html", href=incident_page_url(public_url, incident.id)),
         _A.link(rel="alternate", type="application/json", href=url),
         _A.link(rel="alternate", type="application/cap+xml", href=f"{url}.cap"),
         _A.summary(xml_text(summary), type="text"),
@@ -47,7 +50,7 @@ def _entry(incident: Incident, public_url: str) -> etree._Element:
         if href:
             entry.append(_A.link(rel="related", href=xml_text(href), title=xml_text(article.title or href)))
     for category in incident.categories:
-        entry.append(_A.category(term=category, label=human(category)))
+        entry.append(_A.category(term=category, label=category_name(category)))
     if incident.country_code:
         entry.append(_A.category(term=incident.country_code, scheme="urn:iso:std:iso:3166:-1:alpha-2"))
     return entry

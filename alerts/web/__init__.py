@@ -17,6 +17,7 @@ from alerts.api import create_app
 from alerts.settings import Settings
 from alerts.store import Database
 from alerts.web import views_incidents, views_subscriptions
+from alerts.web.not_found import install_not_found_page
 
 
 def create_site(
@@ -37,3 +38,4 @@ def install_web(app: FastAPI) -> None:
     app.include_router(views_incidents.router)
     app.include_router(views_subscriptions.router)
     app.mount("/static", StaticFiles(packages=[("alerts.web", "static")]), name="static")
+    install_not_found_page(app)

@@ -96,7 +96,7 @@ async def test_double_opt_in_then_alert_then_one_click_unsubscribe(
     alert_mail = smtp.handler.wait_for(2)[1]
     alert = alert_mail.message
     assert alert["Subject"] == (
-        "[aidwatch] health: Gunmen attack MSF clinic number 2 (Congo, The Democratic Republic of the)"
+        "[aidwatch] health care: Gunmen attack MSF clinic number 2 (Congo, The Democratic Republic of the)"
     )
     assert alert.get_body(("html",)) is not None
     assert "Bunia" in alert.get_body(("plain",)).get_content()  # type: ignore[union-attr]

@@ -53,7 +53,7 @@ def _digest(fmt: str) -> Any:
 def test_subject_is_one_line_with_category_title_country() -> None:
     subject = subject_for(_hostile_incident())
     assert "\r" not in subject and "\n" not in subject
-    assert subject.startswith("[aidwatch] health: Gunmen <script>")
+    assert subject.startswith("[aidwatch] health care: Gunmen <script>")
     assert subject.endswith("(Congo, The Democratic Republic of the)")
     assert subject_for(make_incident(title="x\u2028Bcc: y", country_name=None, country_code="SD")).endswith("(SD)")
     assert "\u2028" not in subject_for(make_incident(title="x\u2028Bcc: y"))
@@ -149,3 +149,46 @@ def test_confirmation_email_escapes_the_name() -> None:
     assert 'href="https://a.test/c?token=1&amp;x=2"' in rendered.html
     assert "https://a.test/c?token=1&x=2" in rendered.text
     assert "\n" not in rendered.subject
+
+
+@pytest.mark.parametrize(
+    ("categories", "subject_start", "what_end"),
+    [
+        pytest.param(["ngo", "health"], "[aidwatch] NGO: ", " on NGO, health care", id="ngo-and-health"),
+        pytest.param(["un"], "[aidwatch] UN: ", " on UN", id="un"),
+        pytest.param(["red_cross"], "[aidwatch] Red Cross / Red Crescent: ", " on Red Cross / Red Crescent", id="rc"),
+    ],
+)
+def test_alerts_name_targets_as_people_read_them(categories: list[str], subject_start: str, what_end: str) -> None:
+    rendered = render_alert({"type": "incident.created", "incident": make_incident(categories=categories).as_record()})
+    assert rendered.subject.startswith(subject_start)
+    what = next(line for line in rendered.text.splitlines() if line.startswith("What:"))
+    assert what.endswith(what_end)
+
+
+@pytest.mark.parametrize("kind", ["alert", "digest"])
+def test_emails_link_the_incident_page_when_given(kind: str) -> None:
+    pages = {1: "https://aidwatch.test/incidents/1", 2: "https://aidwatch.test/incidents/2"}
+    if kind == "alert":
+        payload = {"type": "incident.created", "incident": _hostile_incident().as_record()}
+        rendered, bare = render_alert(payload, incident_urls=pages), render_alert(payload)
+    else:
+        payload = {
+            "type": "digest",
+            "period": {"start": "2026-11-26T08:00:00+00:00", "end": "2026-11-27T08:00:00+00:00"},
+            "incidents": [_hostile_incident().as_record(), make_incident(id=2, title="Convoy looted").as_record()],
+        }
+        rendered, bare = render_digest(payload, incident_urls=pages), render_digest(payload)
+    for url in pages.values() if kind == "digest" else [pages[1]]:
+        assert url in rendered.text
+        assert f'<a href="{url}">' in rendered.html
+    assert "/incidents/" not in bare.text and "/incidents/" not in bare.html
+
+
+def test_email_footer_links_are_spaced() -> None:
+    rendered = render_alert(
+        {"type": "incident.created", "incident": make_incident().as_record()},
+        unsubscribe_url="https://aidwatch.test/unsub",
+        manage_url="https://aidwatch.test/manage",
+    )
+    assert "Unsubscribe</a> &middot; <a" in rendered.html

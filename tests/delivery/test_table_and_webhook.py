@@ -35,6 +35,9 @@ def test_table_lists_status_and_last_delivery(db: Database) -> None:
     assert "active" in hook_line and f"{when:%Y-%m-%d %H:%M:%S}Z delivered" in hook_line
     email_line = next(line for line in lines if "desk@example.org" in line)
     assert "pending_confirmation" in email_line and email_line.rstrip().endswith("-")
+    # Email has no webhook format: the FORMAT column says so instead of the stored default "json".
+    assert email_line.split()[:5] == [email_line.split()[0], "email", "desk@example.org", "instant", "-"]
+    assert hook_line.split()[4] == "json"
 
 
 def test_signature_matches_the_standard_webhooks_example() -> None:

@@ -312,3 +312,24 @@ async def test_every_webhook_format_is_delivered_signed(
     assert marker in request.body.decode()
     assert "Bunia" in request.body.decode()
     assert verify_standard_webhook(sub.signing_secret, request.headers, request.body)
+
+
+@pytest.mark.parametrize(
+    ("private_incidents", "linked"),
+    [pytest.param(False, True, id="public-incidents-linked"), pytest.param(True, False, id="private-not-linked")],
+)
+async def test_text_alerts_link_the_incident_page_unless_incidents_are_private(
+    db: Database, receiver: Receiver, clock: FakeClock, private_incidents: bool, linked: bool
+) -> None:
+    add_subscription(db, target=receiver.url + "/hook", format="text")
+    _queue(db, incident_id=7)
+    settings = _settings().model_copy(
+        update={
+            "api": Settings().api.model_copy(
+                update={"public_url": "https://aidwatch.test", "private_incidents": private_incidents}
+            )
+        }
+    )
+    assert await DeliveryWorker(settings, db, clock=clock).run_once() == 1
+    (request,) = receiver.wait_for(1)
+    assert ("https://aidwatch.test/incidents/7" in request.body.decode()) is linked

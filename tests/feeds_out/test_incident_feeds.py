@@ -84,6 +84,9 @@ async def test_atom_feed_reads_back_with_feedparser(client: httpx2.AsyncClient) 
     cap_links = [link.href for link in hostile.links if link.type == "application/cap+xml"]
     assert cap_links == [f"{PUBLIC_URL}/api/v1/incidents/2.cap"]
     assert [tag.term for tag in hostile.tags] == ["aid_convoy_or_warehouse", "SD"]
+    assert hostile.tags[0].label == "aid convoy or warehouse"
+    # Readers open the first alternate link: the incident's web page, not its JSON record.
+    assert hostile.link == f"{PUBLIC_URL}/incidents/2"
     assert hostile.updated_parsed[:3] == (2026, 11, 25)
     self_link = [link.href for link in parsed.feed.links if link.rel == "self"]
     assert self_link == [f"{PUBLIC_URL}/api/v1/incidents.atom?min_score=0.5"]

@@ -132,3 +132,25 @@ def test_every_message_of_the_pages_has_a_translation(lang: str) -> None:
         if not message or not all(strings if isinstance(strings, tuple) else [strings]):
             missing.append(key)
     assert not missing, f"{lang}: untranslated {sorted(missing)}"
+
+
+@pytest.mark.parametrize(
+    ("lang", "killed", "shown"),
+    [
+        pytest.param("en", 1, "1 killed", id="en-one"),
+        pytest.param("fr", 1, "1 tué", id="fr-one"),
+        pytest.param("fr", 3, "3 tués", id="fr-several"),
+        pytest.param("ar", 1, "قتيل واحد", id="ar-one"),
+        pytest.param("ar", 2, "قتيلان", id="ar-two"),
+        pytest.param("ar", 5, "5 قتلى", id="ar-few"),
+        pytest.param("ar", 12, "12 قتيلًا", id="ar-many"),
+        pytest.param("ar", 100, "100 قتيل", id="ar-hundred"),
+    ],
+)
+def test_casualty_counts_use_the_languages_plural_forms(lang: str, killed: int, shown: str) -> None:
+    from types import SimpleNamespace
+
+    from alerts.web.i18n import environment
+
+    labels = environment(lang).get_template("_labels.html").module
+    assert str(labels.casualties(SimpleNamespace(killed=killed, injured=None, kidnapped=None))) == shown  # type: ignore[attr-defined]

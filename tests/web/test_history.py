@@ -63,3 +63,26 @@ def test_each_version_is_recorded_with_what_changed(db: Database) -> None:
         Change("reports", 1, 3),  # the quiet report joined without a version of its own
     ]
     assert list_versions(db, 999) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "before", "after"),
+    [
+        pytest.param("en", "armed attack", "armed attack, shelling or airstrike, and explosive", id="english"),
+        pytest.param(
+            "fr", "attaque armée", "attaque armée, bombardement ou frappe aérienne et engin explosif", id="french"
+        ),
+    ],
+)
+def test_history_shows_coded_values_by_their_names(lang: str, before: str, after: str) -> None:
+    from types import SimpleNamespace
+
+    from alerts.store.incident_versions import IncidentVersion
+    from alerts.web.i18n import environment
+
+    change = Change("event_types", "armed_attack", "armed_attack, shelling_or_airstrike, explosive")
+    entry = IncidentVersion(2, "incident.updated", datetime(2026, 12, 6, 11, 31, tzinfo=UTC), [change])
+    html = environment(lang).get_template("_history.html").render(history=[entry], incident=SimpleNamespace(version=2))
+    assert f"<del>{before}</del>" in html
+    assert f"<ins>{after}</ins>" in html
+    assert "shelling_or_airstrike" not in html
