@@ -43,6 +43,7 @@ from alerts.api import (
     routes_subscriptions,
 )
 from alerts.store import Database, make_database
+from alerts.web import views_feedback
 from config import DEFAULT_CONFIG_FILE
 from tests.api.conftest import ADMIN, PUBLIC_HOOK, make_settings, serving
 from tests.support.alerting import make_incident, store_incident
@@ -189,7 +190,7 @@ def every_route(app: FastAPI) -> set[str]:
         routes_admin.router,
         routes_incident_feeds.router,
         routes_incidents.router,
-        routes_feedback.form_router,
+        views_feedback.router,
         routes_feedback.admin_router,
     ]
     routes = [route for router in routers for route in router.routes] + list(app.routes)

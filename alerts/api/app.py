@@ -106,7 +106,6 @@ def create_app(
     # Before the incidents router: /incidents/{id}.cap is not /incidents/{id}.
     app.include_router(routes_incident_feeds.router)
     app.include_router(routes_incidents.router)
-    app.include_router(routes_feedback.form_router)
     app.include_router(routes_feedback.admin_router)
     app.include_router(routes_websub.router)
 

@@ -27,6 +27,7 @@ from alerts.links import link_secret
 from alerts.models import Article, Verdict
 from alerts.settings import Settings
 from alerts.store import Database
+from alerts.web import create_site
 from tests.api.conftest import ADMIN, PUBLIC_HOOK, PUBLIC_URL, bearer, make_settings
 from tests.support.smtp_server import SmtpServer, smtp_server
 
@@ -80,6 +81,12 @@ def settings(smtp: SmtpServer) -> Settings:
         api={"max_body_bytes": BODY_LIMIT},
         smtp={"host": smtp.host, "port": smtp.port, "sender": "aidwatch <alerts@aidwatch.test>"},
     )
+
+
+@pytest.fixture
+def app(settings: Settings, db: Database) -> FastAPI:
+    """The daemon's application: the API with the web pages, among them the documented feedback form."""
+    return create_site(settings, db)
 
 
 @pytest.fixture

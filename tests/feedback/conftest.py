@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from alerts.api import create_app
 from alerts.settings import Settings
 from alerts.store import Database
+from alerts.web import create_site
 from tests.api.conftest import make_settings
 from tests.support.databases import migrated_database
 from tests.support.webhook_receiver import Receiver, webhook_receiver
@@ -32,7 +32,7 @@ def settings() -> Settings:
 @pytest.fixture
 async def client(settings: Settings, db: Database) -> AsyncIterator[httpx2.AsyncClient]:
     """An HTTP client talking to the app through ASGI."""
-    app = create_app(settings, db)
+    app = create_site(settings, db)
     async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://testserver") as http:
         yield http
 

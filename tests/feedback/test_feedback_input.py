@@ -60,13 +60,18 @@ async def test_comments_are_stored_as_plain_text_and_shown_escaped(
 
 
 @pytest.mark.parametrize(
-    ("body", "content_type", "field"),
+    ("body", "content_type", "shown"),
     [
-        pytest.param({"choice": "other", "comment": "y" * (COMMENT_MAX + 1)}, None, "comment", id="comment-too-long"),
-        pytest.param({"choice": "spam"}, None, "choice", id="unknown-choice"),
-        pytest.param({"comment": "no choice"}, None, "choice", id="no-choice"),
-        pytest.param(b'{"choice": "other"}', "application/json", "content-type", id="json-body"),
-        pytest.param(b"choice=other&comment=%FF%FE", None, "not UTF-8", id="not-utf8"),
+        pytest.param(
+            {"choice": "other", "comment": "y" * (COMMENT_MAX + 1)},
+            None,
+            f'id="comment-error">Shorten the comment: it can have at most {COMMENT_MAX} characters.',
+            id="comment-too-long",
+        ),
+        pytest.param({"choice": "spam"}, None, 'id="choice-error">Choose what is wrong', id="unknown-choice"),
+        pytest.param({"comment": "no choice"}, None, 'id="choice-error">Choose what is wrong', id="no-choice"),
+        pytest.param(b'{"choice": "other"}', "application/json", "This form could not be read", id="json-body"),
+        pytest.param(b"choice=other&comment=%FF%FE", None, "This form could not be read", id="not-utf8"),
     ],
 )
 async def test_bad_answers_are_a_400_naming_the_field_and_store_nothing(
@@ -75,7 +80,7 @@ async def test_bad_answers_are_a_400_naming_the_field_and_store_nothing(
     form: tuple[int, dict[str, str]],
     body: dict[str, str] | bytes,
     content_type: str | None,
-    field: str,
+    shown: str,
 ) -> None:
     incident_id, fields = form
     headers = {"Content-Type": content_type or "application/x-www-form-urlencoded"}
@@ -86,9 +91,9 @@ async def test_bad_answers_are_a_400_naming_the_field_and_store_nothing(
     else:
         response = await client.post(f"/feedback/{incident_id}", data={**fields, **body}, headers=headers)
     assert response.status_code == 400
-    assert field in response.text
+    assert shown in response.text  # the page says what to change, at the field when it is one
     assert _comments(db) == []
-    if isinstance(body, dict) and "comment" in body and field == "comment":
+    if isinstance(body, dict) and "comment" in body and "comment-error" in shown:
         assert body["comment"] in response.text  # what was typed comes back in the form, not lost
 
 

@@ -15,6 +15,7 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
+from alerts.feedback import feedback_token
 from alerts.links import link_secret, link_token
 from alerts.store import Database
 from alerts.web import create_site
@@ -23,7 +24,19 @@ from tests.api.conftest import PUBLIC_URL, make_settings
 from tests.support.alerting import add_subscription, make_incident, store_incident
 from tests.support.databases import migrated_database
 
-PAGES = ["incidents", "incident", "subscribe", "subscribe-errors", "confirm", "unsubscribe", "manage", "not-found"]
+PAGES = [
+    "incidents",
+    "incident",
+    "subscribe",
+    "subscribe-errors",
+    "confirm",
+    "unsubscribe",
+    "manage",
+    "not-found",
+    "feedback",
+    "feedback-errors",
+    "feedback-sent",
+]
 CONTROLS = "//input[not(@type='hidden') and not(@type='submit')] | //select | //textarea"
 
 
@@ -50,6 +63,15 @@ async def _page(http: httpx2.AsyncClient, db: Database, name: str, lang: str) ->
         assert token
         body = {"form_token": token.group(1), "channel": "email", "target": "not an address", "countries": "XX"}
         return await http.post(f"/subscribe?lang={lang}", data=body)
+    if name.startswith("feedback"):
+        # The "wrong alert" link an alert to this subscription carries, then its form sent without or with a choice.
+        params |= {"s": sub.id, "token": feedback_token(secret, 1, sub.id)}
+        if name == "feedback":
+            return await http.get("/feedback/1", params=params)
+        answer = {"s": sub.id, "token": params["token"], "comment": "The <b>road</b> crash was not an attack."}
+        if name == "feedback-sent":
+            answer["choice"] = "not_an_attack"
+        return await http.post(f"/feedback/1?lang={lang}", data=answer)
     path = {"incidents": "/", "incident": "/incidents/1", "subscribe": "/subscribe", "not-found": "/incidents/99"}
     return await http.get(path[name], params=params)
 
@@ -66,7 +88,9 @@ async def test_page_passes_html_accessibility_checks(
     http, db = client
     response = await _page(http, db, name, lang)
     assert response.headers["content-type"].startswith("text/html")
-    assert response.status_code == {"subscribe-errors": 400, "not-found": 404}.get(name, 200), response.text
+    assert response.status_code == {"subscribe-errors": 400, "feedback-errors": 400, "not-found": 404}.get(name, 200), (
+        response.text
+    )
     doc = lxml.html.fromstring(response.text)
 
     html = doc.getroottree().getroot()
@@ -100,7 +124,15 @@ async def test_page_passes_html_accessibility_checks(
     ids = doc.xpath("//@id")
     assert len(ids) == len(set(ids)), "ids are unique"
     for form in doc.xpath("//form[@method='post']"):
-        assert form.xpath(".//input[@name='form_token' and @value!='']"), "every posted form carries a signed token"
+        # The feedback form's signed token is its link's own ("token"), bound to the incident and subscription.
+        signed = ".//input[(@name='form_token' or @name='token') and @value!='']"
+        assert form.xpath(signed), "every posted form carries a signed token"
+    if name == "feedback-errors":
+        # The missing choice is said at the group of radio buttons, which names the message as its description.
+        group = doc.xpath("//fieldset[@id='choice']")[0]
+        error = doc.xpath("//fieldset[@id='choice']//*[@class='error']")[0]
+        assert group.get("aria-describedby") == error.get("id") and _text(error)
+        assert doc.xpath("//*[@role='alert']//a[@href='#choice']")[0].text_content() == error.text_content()
     assert not doc.xpath("//script[not(@src)]") and not doc.xpath("//*[@onclick or @onsubmit]")
 
 

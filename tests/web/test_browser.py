@@ -14,6 +14,7 @@ import httpx2
 import pytest
 
 from alerts.delivery.worker import DeliveryWorker
+from alerts.store import feedback as feedback_store
 from alerts.store import subscriptions as store
 from alerts.store.incident_versions import record_version
 from alerts.store.tables import ArticleRow, IncidentRow
@@ -168,4 +169,50 @@ def test_incident_list_and_map_show_a_seeded_incident(
     assert history.locator(":scope > li").count() == 2
     assert "1 → 2" in " ".join(history.locator("li li").first.inner_text().split())
     page.screenshot(path=screenshots / f"incident-{lang}.png", full_page=True)
+    page.close()
+
+
+@pytest.mark.parametrize(
+    ("lang", "link", "missing", "choice", "thanks"),
+    [
+        pytest.param(
+            "en",
+            "Wrong alert? Tell us",
+            "Choose what is wrong with this alert.",
+            "Wrong place",
+            "Thank you",
+            id="english",
+        ),
+        pytest.param(
+            "ar", "تنبيه خاطئ؟ أخبرنا", "اختر ما الخطأ في هذا التنبيه.", "المكان خاطئ", "شكرًا لك", id="arabic"
+        ),
+    ],
+)
+def test_wrong_alert_form_from_the_feedback_link(
+    site: Site, chromium: Any, screenshots: Path, lang: str, link: str, missing: str, choice: str, thanks: str
+) -> None:
+    incident_id = _seed_incident(site, id=4, title="Aid convoy looted near Nyala")
+    page = chromium.new_page(locale="en-GB", viewport={"width": 900, "height": 900})
+    page.goto(f"{site.url}/incidents/{incident_id}?lang={lang}")
+    page.get_by_role("link", name=link).click()  # the signed feedback link, as every alert carries one
+    page.wait_for_url(f"**/feedback/{incident_id}?*")
+    assert page.locator("html").get_attribute("dir") == ("rtl" if lang == "ar" else "ltr")
+    page.get_by_role("button").filter(has_text="Send" if lang == "en" else "إرسال").click()
+    error = page.locator("#choice-error")
+    error.wait_for()
+    assert error.inner_text() == missing
+    assert page.locator("fieldset#choice").get_attribute("aria-describedby") == "choice-error"
+    page.screenshot(path=screenshots / f"feedback-error-{lang}.png", full_page=True)
+
+    page.get_by_role("radio", name=choice).check()
+    page.locator("#comment").fill("The convoy was stopped at Kass, not Nyala.")
+    page.screenshot(path=screenshots / f"feedback-{lang}.png", full_page=True)
+    page.get_by_role("button").filter(has_text="Send" if lang == "en" else "إرسال").click()
+    page.get_by_role("heading", name=thanks, level=1).wait_for()
+    assert choice in page.locator("main").inner_text()
+    stored, _ = feedback_store.list_feedback(site.db, incident_id=incident_id)
+    assert [(view.choice, view.comment) for view in stored] == [
+        ("wrong_place", "The convoy was stopped at Kass, not Nyala.")
+    ]
+    page.screenshot(path=screenshots / f"feedback-sent-{lang}.png", full_page=True)
     page.close()
