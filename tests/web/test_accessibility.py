@@ -115,6 +115,10 @@ async def test_page_passes_html_accessibility_checks(
         if control.get("aria-describedby"):
             for ref in control.get("aria-describedby").split():
                 assert doc.xpath(f"//*[@id='{ref}']"), f"aria-describedby points at missing #{ref}"
+        if control.get("aria-invalid") == "true":
+            # A second aria-describedby attribute is dropped by parsers: the error must be in the one there is.
+            described = (control.get("aria-describedby") or "").split()
+            assert f"{control.get('id')}-error" in described, f"#{control.get('id')}'s error is not its description"
     for group in doc.xpath("//fieldset"):
         assert group.xpath("./legend") and _text(group.xpath("./legend")[0]), "every fieldset has a legend"
     for button in doc.xpath("//button"):
