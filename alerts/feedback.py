@@ -8,14 +8,14 @@ stores nothing) and it cannot be replayed into another incident or another subsc
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import re
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
+
+from alerts.links import signed_token
 
 #: The answers a person can give, with the label the form shows.
 CHOICES: dict[str, str] = {
@@ -41,8 +41,7 @@ class FeedbackError(ValueError):
 
 def feedback_token(secret: bytes, incident_id: int, subscription_id: str | None) -> str:
     """The token of one (incident, subscription) link; URL-safe, unpadded."""
-    message = f"feedback:{incident_id}:{subscription_id or ''}".encode()
-    return base64.urlsafe_b64encode(hmac.new(secret, message, hashlib.sha256).digest()).rstrip(b"=").decode()
+    return signed_token(secret, f"feedback:{incident_id}:{subscription_id or ''}")
 
 
 def check_feedback_token(secret: bytes, incident_id: int, subscription_id: str | None, token: str) -> bool:

@@ -26,12 +26,17 @@ def link_secret(tx: Transaction) -> bytes:
     return get_or_create_value(tx, LINK_SECRET_KEY, lambda: secrets.token_urlsafe(32)).encode()
 
 
+def signed_token(secret: bytes, message: str) -> str:
+    """HMAC-SHA256 of ``message`` under the link secret, URL-safe base64 without padding (every emailed link)."""
+    digest = hmac.new(secret, message.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
 def link_token(secret: bytes, action: str, subscription_id: str) -> str:
     """The token for ``action`` on one subscription (URL-safe, unpadded)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown link action {action!r}")
-    digest = hmac.new(secret, f"{action}:{subscription_id}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return signed_token(secret, f"{action}:{subscription_id}")
 
 
 def check_link_token(secret: bytes, action: str, subscription_id: str, token: str) -> bool:
